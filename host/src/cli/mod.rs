@@ -1,0 +1,46 @@
+//! Command-line interface: argument parsing and dispatch. Each subcommand lives in
+//! its own file; errors end here, printed once, with a non-zero exit code.
+
+mod events;
+mod plugin;
+mod render;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "kait",
+    version,
+    about = "Kait: the webhook engine and its plugin tools"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run, inspect and check transformer plugins locally.
+    #[command(subcommand)]
+    Plugin(plugin::Command),
+    /// Sample events in the event format.
+    #[command(subcommand)]
+    Events(events::Command),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Plugin(command) => plugin::run(command),
+        Command::Events(command) => events::run(command),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

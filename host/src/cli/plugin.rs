@@ -1,0 +1,160 @@
+//! `kait plugin run | inspect | check`: a plugin's behaviour, locally, exactly as
+//! the service would run it (same runtime, same limits).
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use kait::runtime::{Plugin, Runtime, RuntimeConfig};
+use kait::{builtin, events};
+
+use super::render;
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Transform an event and print the requests the plugin would have sent.
+    Run {
+        #[command(flatten)]
+        plugin: PluginArg,
+        /// The event: a JSON file in the event format, or `-` for stdin.
+        #[arg(long, value_name = "FILE")]
+        event: String,
+        /// The webhook's configuration: a JSON file, or inline JSON.
+        #[arg(long, value_name = "FILE|JSON")]
+        config: String,
+    },
+    /// Print a plugin's info, configuration schema and imports.
+    Inspect {
+        /// A built-in plugin (telegram, sheets, http) or a path to a .wasm component.
+        #[arg(value_name = "NAME|PATH.wasm")]
+        plugin: String,
+    },
+    /// Check a configuration with the plugin's validate-config.
+    Check {
+        #[command(flatten)]
+        plugin: PluginArg,
+        /// The configuration: a JSON file, or inline JSON.
+        #[arg(long, value_name = "FILE|JSON")]
+        config: String,
+    },
+}
+
+#[derive(Args)]
+pub struct PluginArg {
+    /// A built-in plugin (telegram, sheets, http) or a path to a .wasm component.
+    #[arg(long = "plugin", value_name = "NAME|PATH.wasm")]
+    name: String,
+}
+
+pub fn run(command: Command) -> Result<()> {
+    let runtime = Runtime::new(RuntimeConfig::default())?;
+    match command {
+        Command::Run {
+            plugin,
+            event,
+            config,
+        } => {
+            let event_text = read_event(&event)?;
+            let config = read_config(&config)?;
+            let started = Instant::now();
+            let plugin = load(&runtime, &plugin.name)?;
+            let load_ms = millis(started.elapsed());
+            let event = events::parse(&event_text).context("the event is not valid")?;
+            let info = runtime.info(&plugin).result?;
+            let called = runtime.transform(&plugin, &event, &config);
+            let mut report = json!({
+                "plugin": { "name": info.name, "version": info.version, "id": plugin.id() },
+                "event": { "id": event.id, "type": event.kind, "shop": event.shop },
+                "logs": called.logs,
+                "load_ms": load_ms,
+                "transform_ms": millis(called.duration),
+            });
+            if !called.output.is_empty() {
+                report["output"] = called.output.clone().into();
+            }
+            match called.result {
+                Ok(action) => {
+                    report["action"] = render::action(&action);
+                    println!("{}", serde_json::to_string_pretty(&report)?);
+                    Ok(())
+                }
+                Err(error) => {
+                    eprintln!("{}", serde_json::to_string_pretty(&report)?);
+                    bail!("{} failed on {}: {error}", info.name, event.kind)
+                }
+            }
+        }
+        Command::Inspect { plugin: name } => {
+            let plugin = load(&runtime, &name)?;
+            let info = runtime.info(&plugin).result?;
+            let schema: serde_json::Value = serde_json::from_str(&info.config_schema)
+                .unwrap_or_else(|_| info.config_schema.clone().into());
+            let report = json!({
+                "name": info.name,
+                "version": info.version,
+                "description": info.description,
+                "id": plugin.id(),
+                "size": plugin.size(),
+                "imports": plugin.imports(),
+                "config_schema": schema,
+            });
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
+        Command::Check { plugin, config } => {
+            let config = read_config(&config)?;
+            let plugin = load(&runtime, &plugin.name)?;
+            let info = runtime.info(&plugin).result?;
+            runtime.validate_config(&plugin, "", &config).result?;
+            println!(
+                "ok: the configuration is valid for {} {}",
+                info.name, info.version
+            );
+            Ok(())
+        }
+    }
+}
+
+fn load(runtime: &Runtime, name: &str) -> Result<Plugin> {
+    let bytes = match builtin::get(name) {
+        Some(bytes) => bytes.to_vec(),
+        None if name.ends_with(".wasm") || Path::new(name).is_file() => {
+            std::fs::read(name).with_context(|| format!("cannot read plugin {name}"))?
+        }
+        None => bail!(
+            "unknown plugin {name:?}: use {} or a path to a .wasm component",
+            builtin::NAMES.join(", ")
+        ),
+    };
+    runtime
+        .load(&bytes)
+        .with_context(|| format!("cannot load plugin {name}"))
+}
+
+fn read_event(arg: &str) -> Result<String> {
+    if arg == "-" {
+        return std::io::read_to_string(std::io::stdin())
+            .context("cannot read the event from stdin");
+    }
+    std::fs::read_to_string(arg).with_context(|| format!("cannot read event file {arg}"))
+}
+
+/// Inline JSON when the argument looks like an object, a file path otherwise;
+/// either way it must be JSON, and is passed on as the compact text.
+fn read_config(arg: &str) -> Result<String> {
+    let text = if arg.trim_start().starts_with('{') {
+        arg.to_string()
+    } else {
+        std::fs::read_to_string(arg).with_context(|| format!("cannot read config file {arg}"))?
+    };
+    let value: serde_json::Value =
+        serde_json::from_str(&text).context("the configuration is not valid JSON")?;
+    Ok(value.to_string())
+}
+
+fn millis(duration: std::time::Duration) -> f64 {
+    (duration.as_secs_f64() * 1e6).round() / 1e3
+}

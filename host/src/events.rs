@@ -1,0 +1,140 @@
+//! The event format, the same everywhere (CLI, `examples/events/`, the API):
+//!
+//! ```json
+//! {"id": "...", "type": "order.paid", "shop": "mirfaith",
+//!  "occurred_at": "2021-03-03T22:58:32+08:00", "data": {"checkout": {...}}}
+//! ```
+//!
+//! `data.checkout` carries the seed's checkout fields; unknown extra fields are kept
+//! and passed through to plugins untouched.
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
+
+use crate::runtime::Event;
+
+/// The ten event types, in the order of the platform's help page.
+pub const TYPES: [&str; 10] = [
+    "order.paid",
+    "order.shipped",
+    "checkout.abandoned",
+    "checkout.completed",
+    "checkout.updated",
+    "order.processing",
+    "order.completed",
+    "order.updated",
+    "order.ready_for_pickup",
+    "order.packed",
+];
+
+/// Why an event was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum EventError {
+    /// Not JSON, or not the event shape.
+    #[error("malformed event: {0}")]
+    Malformed(String),
+    /// `type` is not one of the ten.
+    #[error("unknown event type {0:?}; expected one of: {types}", types = TYPES.join(", "))]
+    UnknownType(String),
+    /// `data.checkout` is missing or not an object.
+    #[error("the event has no data.checkout object")]
+    MissingCheckout,
+    /// `occurred_at` is not an RFC 3339 date-time.
+    #[error("occurred_at {0:?} is not an RFC 3339 date-time")]
+    BadTime(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Envelope<'a> {
+    id: Option<String>,
+    #[serde(rename = "type")]
+    kind: String,
+    shop: String,
+    occurred_at: String,
+    #[serde(borrow)]
+    data: &'a RawValue,
+}
+
+#[derive(Deserialize)]
+struct Data<'a> {
+    #[serde(borrow)]
+    checkout: Option<&'a RawValue>,
+}
+
+/// Parses and checks an event in the JSON format above, and turns it into the WIT
+/// record plugins receive. A missing `id` is derived from the event's content, so
+/// the same text always gets the same id.
+pub fn parse(text: &str) -> Result<Event, EventError> {
+    let envelope: Envelope =
+        serde_json::from_str(text).map_err(|e| EventError::Malformed(e.to_string()))?;
+    if !TYPES.contains(&envelope.kind.as_str()) {
+        return Err(EventError::UnknownType(envelope.kind));
+    }
+    if chrono::DateTime::parse_from_rfc3339(&envelope.occurred_at).is_err() {
+        return Err(EventError::BadTime(envelope.occurred_at));
+    }
+    let data: Data =
+        serde_json::from_str(envelope.data.get()).map_err(|_| EventError::MissingCheckout)?;
+    if !data.checkout.is_some_and(|c| c.get().starts_with('{')) {
+        return Err(EventError::MissingCheckout);
+    }
+    let id = envelope
+        .id
+        .unwrap_or_else(|| format!("evt_{}", &hex::encode(Sha256::digest(text))[..24]));
+    Ok(Event {
+        id,
+        kind: envelope.kind,
+        shop: envelope.shop,
+        occurred_at: envelope.occurred_at,
+        payload: envelope.data.get().to_string(),
+    })
+}
+
+/// The sample event of `kind` from `examples/events/`, as JSON text.
+pub fn sample(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "order.paid" => include_str!("../../examples/events/order.paid.json"),
+        "order.shipped" => include_str!("../../examples/events/order.shipped.json"),
+        "checkout.abandoned" => include_str!("../../examples/events/checkout.abandoned.json"),
+        "checkout.completed" => include_str!("../../examples/events/checkout.completed.json"),
+        "checkout.updated" => include_str!("../../examples/events/checkout.updated.json"),
+        "order.processing" => include_str!("../../examples/events/order.processing.json"),
+        "order.completed" => include_str!("../../examples/events/order.completed.json"),
+        "order.updated" => include_str!("../../examples/events/order.updated.json"),
+        "order.ready_for_pickup" => {
+            include_str!("../../examples/events/order.ready_for_pickup.json")
+        }
+        "order.packed" => include_str!("../../examples/events/order.packed.json"),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sample_parses_as_its_own_type() {
+        for kind in TYPES {
+            let event = parse(sample(kind).unwrap()).unwrap();
+            assert_eq!(event.kind, kind);
+            assert!(event.payload.contains("\"checkout\""));
+        }
+    }
+
+    #[test]
+    fn refusals_say_why() {
+        let ok = r#"{"type":"order.paid","shop":"s","occurred_at":"2021-03-03T22:58:32+08:00","data":{"checkout":{}}}"#;
+        assert!(parse(ok).unwrap().id.starts_with("evt_"));
+        assert_eq!(parse(ok).unwrap().id, parse(ok).unwrap().id);
+        let bad_type = ok.replace("order.paid", "order.eaten");
+        assert!(matches!(parse(&bad_type), Err(EventError::UnknownType(_))));
+        let no_checkout = ok.replace(r#"{"checkout":{}}"#, "{}");
+        assert_eq!(parse(&no_checkout), Err(EventError::MissingCheckout));
+        let bad_time = ok.replace("2021-03-03T22:58:32+08:00", "yesterday");
+        assert!(matches!(parse(&bad_time), Err(EventError::BadTime(_))));
+        assert!(matches!(parse("{"), Err(EventError::Malformed(_))));
+    }
+}
