@@ -100,7 +100,12 @@ fn inspect_prints_info_schema_and_imports() {
     assert_eq!(report["name"], "sheets");
     assert_eq!(report["config_schema"]["type"], "object");
     let imports = report["imports"].as_array().unwrap();
-    assert!(imports.iter().any(|i| i == "kait:plugin/host@0.1.0"));
+    assert!(imports.iter().any(|i| i == "kait:plugin/types@0.1.0"));
+    assert!(
+        imports
+            .iter()
+            .any(|i| i.as_str().unwrap().starts_with("wasi:cli/stdout@0.2"))
+    );
 }
 
 #[test]

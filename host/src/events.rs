@@ -132,7 +132,10 @@ mod tests {
         let bad_type = ok.replace("order.paid", "order.eaten");
         assert!(matches!(parse(&bad_type), Err(EventError::UnknownType(_))));
         let no_checkout = ok.replace(r#"{"checkout":{}}"#, "{}");
-        assert_eq!(parse(&no_checkout), Err(EventError::MissingCheckout));
+        assert_eq!(
+            parse(&no_checkout).unwrap_err(),
+            EventError::MissingCheckout
+        );
         let bad_time = ok.replace("2021-03-03T22:58:32+08:00", "yesterday");
         assert!(matches!(parse(&bad_time), Err(EventError::BadTime(_))));
         assert!(matches!(parse("{"), Err(EventError::Malformed(_))));

@@ -34,18 +34,19 @@ impl DiskCache {
     }
 
     /// Loads the compiled form of `bytes` from disk, or compiles and stores it.
+    /// The flag says whether the disk copy was used.
     pub(crate) fn load_or_compile(
         &self,
         engine: &Engine,
         content_hash: &str,
         bytes: &[u8],
-    ) -> wasmtime::Result<Component> {
+    ) -> wasmtime::Result<(Component, bool)> {
         let path = self.path(content_hash);
         if path.is_file() {
             // SAFETY: the file is one this cache wrote with `Component::serialize` for an
             // engine with the same compatibility hash; it sits in Kait's own cache dir.
             if let Ok(component) = unsafe { Component::deserialize_file(engine, &path) } {
-                return Ok(component);
+                return Ok((component, true));
             }
         }
         let component = Component::new(engine, bytes)?;
@@ -55,7 +56,7 @@ impl DiskCache {
                 let _ = std::fs::rename(&tmp, &path);
             }
         }
-        Ok(component)
+        Ok((component, false))
     }
 }
 

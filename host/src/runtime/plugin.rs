@@ -37,6 +37,7 @@ pub(crate) struct Loaded {
     pub(crate) id: String,
     pub(crate) size: usize,
     pub(crate) imports: Vec<String>,
+    pub(crate) cached: bool,
     pub(crate) pre: TransformerPre<State>,
 }
 
@@ -49,6 +50,11 @@ impl Plugin {
     /// Size of the component in bytes.
     pub fn size(&self) -> usize {
         self.inner.size
+    }
+
+    /// Whether the compiled code came from the disk cache rather than a compile.
+    pub fn was_cached(&self) -> bool {
+        self.inner.cached
     }
 
     /// Everything the component imports, by interface name.
@@ -73,9 +79,9 @@ pub(crate) fn load(
 ) -> Result<Plugin, LoadError> {
     check_header(bytes)?;
     let hash = hex::encode(Sha256::digest(bytes));
-    let component = match cache {
+    let (component, cached) = match cache {
         Some(cache) => cache.load_or_compile(engine, &hash, bytes),
-        None => Component::new(engine, bytes),
+        None => Component::new(engine, bytes).map(|c| (c, false)),
     }
     .map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
 
@@ -116,6 +122,7 @@ pub(crate) fn load(
             id: format!("sha256:{hash}"),
             size: bytes.len(),
             imports,
+            cached,
             pre,
         }),
     })

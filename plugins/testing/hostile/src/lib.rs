@@ -28,6 +28,7 @@ fn recurse(n: u64) -> u64 {
 /// Recursion with large address-taken frames: these live on Rust's shadow stack
 /// in linear memory, which runs out before the engine's stack does.
 #[inline(never)]
+#[allow(unconditional_recursion)]
 fn recurse_big_frames(depth: u64, sink: &mut [u64; 64]) -> u64 {
     let mut local = [depth; 64];
     local[(depth % 64) as usize] ^= sink[(depth % 64) as usize];

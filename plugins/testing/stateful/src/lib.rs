@@ -32,7 +32,10 @@ impl Guest for Stateful {
         if event.id == "trap" {
             panic!("trap requested");
         }
-        Ok(Action::Skip(format!("previous={}", previous.as_deref().unwrap_or("none"))))
+        Ok(Action::Skip(format!(
+            "previous={}",
+            previous.as_deref().unwrap_or("none")
+        )))
     }
 }
 

@@ -1,0 +1,158 @@
+//! How substituted values are written into a rendered template.
+//!
+//! Missing values and nulls print nothing. Booleans print as `true` / `false`,
+//! lists and objects as JSON.
+//! Values marked safe (the `|safe` and `|tojson` filters) print as they are.
+//! Everything else is escaped for the template's [`Escape`] mode; the template's
+//! own literal text never is.
+
+use std::borrow::Cow;
+use std::fmt::{self, Write};
+
+use minijinja::Value;
+use minijinja::value::ValueKind;
+
+/// How values substituted into a template are escaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Escape {
+    /// For Telegram's HTML mode: `&`, `<`, `>` and `"` become `&amp;`, `&lt;`,
+    /// `&gt;` and `&quot;` (the only named entities Telegram knows).
+    Html,
+    /// For JSON bodies: values are written as the contents of a JSON string,
+    /// without the quotes; numbers and booleans need no escaping and stay as is.
+    Json,
+    /// Values are written as they are.
+    None,
+}
+
+impl Escape {
+    pub(crate) fn index(self) -> usize {
+        match self {
+            Escape::Html => 0,
+            Escape::Json => 1,
+            Escape::None => 2,
+        }
+    }
+}
+
+/// Writes `value` as the formatter of a template in mode `escape` does.
+pub(crate) fn write_value(escape: Escape, out: &mut impl Write, value: &Value) -> fmt::Result {
+    if value.is_undefined() || value.is_none() {
+        return Ok(());
+    }
+    let text = plain_text(value);
+    if value.is_safe() {
+        return out.write_str(&text);
+    }
+    match escape {
+        Escape::Html => write_html(out, &text),
+        Escape::Json => write_json(out, &text),
+        Escape::None => out.write_str(&text),
+    }
+}
+
+/// The text of `value` before escaping.
+fn plain_text(value: &Value) -> Cow<'_, str> {
+    if let Some(text) = value.as_str() {
+        return Cow::Borrowed(text);
+    }
+    match value.kind() {
+        ValueKind::Bool => Cow::Borrowed(if value.is_true() { "true" } else { "false" }),
+        ValueKind::Seq | ValueKind::Map | ValueKind::Iterable => {
+            Cow::Owned(serde_json::to_string(value).unwrap_or_else(|_| value.to_string()))
+        }
+        _ => Cow::Owned(value.to_string()),
+    }
+}
+
+/// Escapes `&`, `<`, `>` and `"` for Telegram's HTML parse mode.
+pub fn html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    write_html(&mut out, text).expect("writing to a String cannot fail");
+    out
+}
+
+fn write_html(out: &mut impl Write, text: &str) -> fmt::Result {
+    let mut last = 0;
+    for (i, byte) in text.bytes().enumerate() {
+        let entity = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => continue,
+        };
+        out.write_str(&text[last..i])?;
+        out.write_str(entity)?;
+        last = i + 1;
+    }
+    out.write_str(&text[last..])
+}
+
+fn write_json(out: &mut impl Write, text: &str) -> fmt::Result {
+    let mut last = 0;
+    for (i, byte) in text.bytes().enumerate() {
+        let escaped: Cow<'static, str> = match byte {
+            b'"' => "\\\"".into(),
+            b'\\' => "\\\\".into(),
+            b'\n' => "\\n".into(),
+            b'\r' => "\\r".into(),
+            b'\t' => "\\t".into(),
+            0..=0x1f => format!("\\u{byte:04x}").into(),
+            _ => continue,
+        };
+        out.write_str(&text[last..i])?;
+        out.write_str(&escaped)?;
+        last = i + 1;
+    }
+    out.write_str(&text[last..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(escape: Escape, value: Value) -> String {
+        let mut out = String::new();
+        write_value(escape, &mut out, &value).unwrap();
+        out
+    }
+
+    #[test]
+    fn html_escapes_only_what_telegram_knows() {
+        assert_eq!(
+            html(r#"<script>alert('x')</script> & "q" 🍜"#),
+            "&lt;script&gt;alert('x')&lt;/script&gt; &amp; &quot;q&quot; 🍜"
+        );
+    }
+
+    #[test]
+    fn json_mode_writes_string_contents_and_raw_numbers() {
+        assert_eq!(
+            written(Escape::Json, Value::from("a\"b\\c\nd\u{1}é")),
+            r#"a\"b\\c\nd\u0001é"#
+        );
+        assert_eq!(written(Escape::Json, Value::from(10.5)), "10.5");
+        assert_eq!(written(Escape::Json, Value::from(true)), "true");
+    }
+
+    #[test]
+    fn nothing_for_missing_and_json_for_collections() {
+        assert_eq!(written(Escape::None, Value::UNDEFINED), "");
+        assert_eq!(written(Escape::Html, Value::from(())), "");
+        let list = Value::from_serialize(serde_json::json!([1, {"a": "<"}]));
+        assert_eq!(written(Escape::None, list.clone()), r#"[1,{"a":"<"}]"#);
+        assert_eq!(
+            written(Escape::Html, list),
+            "[1,{&quot;a&quot;:&quot;&lt;&quot;}]"
+        );
+    }
+
+    #[test]
+    fn safe_values_are_not_escaped() {
+        assert_eq!(
+            written(Escape::Html, Value::from_safe_string("<b>".into())),
+            "<b>"
+        );
+    }
+}

@@ -1,0 +1,89 @@
+//! Fixtures for plugin tests (feature `testing`, native target).
+//!
+//! [`example`] reads the repository's sample events (`examples/events/<type>.json`)
+//! and falls back to the help page's example checkout when they are not there, so
+//! plugin tests run in any checkout of the guest workspace.
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+
+use crate::Event;
+use crate::model::Envelope;
+
+/// An event of type `kind` whose `data` is `data`.
+pub fn event(kind: &str, data: Value) -> Event {
+    Event {
+        id: "evt_test".to_owned(),
+        kind: kind.to_owned(),
+        shop: "mirfaith".to_owned(),
+        occurred_at: "2021-03-03T22:58:32+08:00".to_owned(),
+        payload: data.to_string(),
+    }
+}
+
+/// The sample event of type `kind` (e.g. `order.paid`).
+pub fn example(kind: &str) -> Event {
+    let path = examples_dir().join(format!("{kind}.json"));
+    match std::fs::read_to_string(&path) {
+        Ok(json) => Envelope::parse(&json)
+            .unwrap_or_else(|err| panic!("{} is not an event: {err}", path.display()))
+            .to_event(),
+        Err(_) => event(kind, json!({ "checkout": help_page_checkout() })),
+    }
+}
+
+/// The directory of the repository's sample events.
+pub fn examples_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/events")
+}
+
+/// The example values of the help page's table, as one checkout.
+pub fn help_page_checkout() -> Value {
+    json!({
+        "id": 1262140,
+        "domain": "mirfaith.myshoppegram.com",
+        "url": "https://mirfaith.myshoppegram.com",
+        "currency": "MYR",
+        "total": 10,
+        "shipping": 0,
+        "rate": "FREE SHIPPING COD",
+        "completed_at": "2021-03-03T22:58:32+08:00",
+        "created_at": "2021-03-03T22:58:17+08:00",
+        "items": [{
+            "product": {"name": "Test", "sku": "123456"},
+            "name": "2 Unit/ Hitam",
+            "currency": "MYR",
+            "price": 10,
+            "quantity": 1,
+            "subtotal": 10
+        }],
+        "customer": {
+            "first_name": "Abu", "last_name": "Ali",
+            "phone": "60123456789", "email": "abuali@gmail.com"
+        },
+        "shipping_address": {
+            "first_name": "Nur", "last_name": "Aishah", "phone": "601122334455",
+            "email": "nuraishah@gmail.com", "address1": "Persiaran Permata Perdana",
+            "address2": "-", "zip": "63000", "city": "Cyberjaya", "state": "Selangor"
+        }
+    })
+}
+
+/// Checks that `schema` is a valid JSON Schema (draft 2020-12), then returns
+/// whether `config` satisfies it, with the schema's complaints.
+pub fn schema_verdict(schema: &str, config: &Value) -> Result<(), Vec<String>> {
+    let schema: Value = serde_json::from_str(schema).expect("the schema is JSON");
+    jsonschema::draft202012::meta::validate(&schema)
+        .unwrap_or_else(|err| panic!("not a valid draft 2020-12 schema: {err}"));
+    let validator = jsonschema::draft202012::new(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(config)
+        .map(|e| e.to_string())
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}

@@ -1,0 +1,281 @@
+//! The request a merchant's bot receives, for typical and hostile events.
+
+use kait_pdk::testing::{event, example, help_page_checkout};
+use kait_pdk::{Action, OutgoingRequest, PluginError};
+use serde_json::{Value, json};
+
+use super::*;
+use crate::truncate::{LIMIT, visible_len};
+
+const TOKEN: &str = "123456789:AAEhBP0av28xKj1lZ8T3bAEXAMPLE_token";
+
+fn config(extra: Value) -> String {
+    let mut config = json!({"bot_token": TOKEN, "chat_id": "-1001234567890"});
+    config
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    config.to_string()
+}
+
+fn send(event: &Event, config: &str) -> OutgoingRequest {
+    match transform(event, config).unwrap() {
+        Action::Send(mut requests) => {
+            assert_eq!(requests.len(), 1);
+            requests.remove(0)
+        }
+        other => panic!("expected one request, got {other:?}"),
+    }
+}
+
+fn body(request: &OutgoingRequest) -> Value {
+    serde_json::from_slice(&request.body).unwrap()
+}
+
+fn config_error(config: &str) -> String {
+    match validate_config(config) {
+        Err(PluginError::InvalidConfig(message)) => message,
+        other => panic!("expected InvalidConfig, got {other:?}"),
+    }
+}
+
+#[test]
+fn sends_one_html_message_to_the_bot_api() {
+    let request = send(&example("order.paid"), &config(json!({})));
+    assert_eq!(request.method, "POST");
+    assert_eq!(
+        request.url,
+        format!("https://api.telegram.org/bot{TOKEN}/sendMessage")
+    );
+    assert_eq!(
+        request.headers,
+        vec![("content-type".into(), "application/json".into())]
+    );
+    assert!(request.auth.is_none());
+    let body = body(&request);
+    assert_eq!(body["chat_id"], "-1001234567890");
+    assert_eq!(body["parse_mode"], "HTML");
+    assert!(body.get("disable_notification").is_none());
+    let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["chat_id", "text", "parse_mode"]);
+}
+
+#[test]
+fn default_message_summarises_the_order() {
+    let event = event("order.paid", json!({"checkout": help_page_checkout()}));
+    let text = body(&send(&event, &config(json!({}))))["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        text,
+        "🛒 <b>Order Paid</b>\nOrder #1262140\n\nCustomer: Abu Ali\nPhone: 60123456789\n\n\
+         • 1 × Test (2 Unit/ Hitam): RM 10.00\n\nShipping (FREE SHIPPING COD): RM 0.00\n\
+         <b>Total: RM 10.00</b>"
+    );
+}
+
+#[test]
+fn default_message_for_every_sample_event() {
+    for kind in [
+        "order.paid",
+        "order.shipped",
+        "checkout.abandoned",
+        "checkout.completed",
+        "checkout.updated",
+        "order.processing",
+        "order.completed",
+        "order.updated",
+        "order.ready_for_pickup",
+        "order.packed",
+    ] {
+        let text = body(&send(&example(kind), &config(json!({}))))["text"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(text.contains("<b>Total: RM "), "{kind}: {text}");
+        assert!(!text.contains("\n\n\n"), "{kind}: {text}");
+    }
+    let shipped = body(&send(&example("order.shipped"), &config(json!({}))))["text"].to_string();
+    if std::path::Path::new(&kait_pdk::testing::examples_dir())
+        .join("order.shipped.json")
+        .exists()
+    {
+        assert!(shipped.contains("Tracking: "), "{shipped}");
+    }
+}
+
+#[test]
+fn options_chat_id_number_and_silent_delivery() {
+    let config = config(json!({"chat_id": -1001234567890i64, "disable_notification": true}));
+    let body = body(&send(&example("order.paid"), &config));
+    assert_eq!(body["chat_id"], json!(-1001234567890i64));
+    assert_eq!(body["disable_notification"], true);
+    let channel = super::config::Config::parse(&super::tests::config(
+        json!({"chat_id": "@mirfaith_orders"}),
+    ));
+    assert!(channel.is_ok());
+}
+
+#[test]
+fn custom_template_escapes_hostile_customer_text() {
+    let mut checkout = help_page_checkout();
+    checkout["customer"]["first_name"] = json!("<script>alert(\"x\")</script> & Co 🍜\nسلام");
+    let event = event("order.paid", json!({"checkout": checkout}));
+    let config =
+        config(json!({"template": "<b>New order</b> from {{ checkout.customer.first_name }}"}));
+    let text = body(&send(&event, &config))["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        text,
+        "<b>New order</b> from &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co 🍜\nسلام"
+    );
+}
+
+#[test]
+fn long_messages_are_cut_to_the_limit() {
+    let mut checkout = help_page_checkout();
+    checkout["customer"]["first_name"] = json!("<&>".repeat(3000));
+    let event = event("order.paid", json!({"checkout": checkout}));
+    let config = config(json!({"template": "<b>{{ checkout.customer.first_name }}</b>"}));
+    let text = body(&send(&event, &config))["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(visible_len(&text), LIMIT);
+    assert!(text.starts_with("<b>&lt;&amp;&gt;"));
+    assert!(text.ends_with("…</b>"));
+}
+
+#[test]
+fn an_empty_message_is_skipped() {
+    let config =
+        config(json!({"template": "{% if event.type == 'order.shipped' %}Shipped{% endif %}\n"}));
+    assert!(matches!(
+        transform(&example("order.paid"), &config).unwrap(),
+        Action::Skip(_)
+    ));
+}
+
+#[test]
+fn config_errors_name_the_field() {
+    assert_eq!(
+        config_error(&config(json!({"chat_id": true}))),
+        "config.chat_id: invalid type: boolean `true`, expected a chat id (\"-1001234567890\", \"@channel\" or an integer)"
+    );
+    assert!(
+        config_error(&config(json!({"chat_id": "my group"})))
+            .starts_with("config.chat_id: \"my group\" is neither")
+    );
+    let token = config_error(&config(json!({"bot_token": "123:short"})));
+    assert!(
+        token.starts_with("config.bot_token: not a bot token"),
+        "{token}"
+    );
+    assert!(!token.contains("short"));
+    assert_eq!(
+        config_error(r#"{"chat_id": "1"}"#),
+        "config: missing field `bot_token`"
+    );
+    assert!(config_error(&config(json!({"silent": true}))).contains("unknown field `silent`"));
+    assert_eq!(
+        config_error(&config(json!({"disable_notification": "yes"}))),
+        "config.disable_notification: invalid type: string \"yes\", expected a boolean"
+    );
+    assert_eq!(
+        config_error(&config(
+            json!({"template": "Hi\n{{ checkout.customer.first_name "})
+        )),
+        "template: syntax error at line 2, column 32: unexpected end of input, expected end of variable block"
+    );
+    assert!(
+        config_error(&config(json!({"template": " "})))
+            .starts_with("config.template: must not be empty")
+    );
+}
+
+#[test]
+fn events_without_a_checkout_are_invalid() {
+    let result = transform(&event("order.paid", json!({})), &config(json!({})));
+    assert!(
+        matches!(result, Err(PluginError::InvalidEvent(_))),
+        "{result:?}"
+    );
+}
+
+#[test]
+fn info_describes_the_config_schema() {
+    let info = info();
+    assert_eq!(info.name, "telegram");
+    let schema: Value = serde_json::from_str(&info.config_schema).unwrap();
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    assert_eq!(schema["additionalProperties"], false);
+    assert_eq!(schema["properties"]["bot_token"]["writeOnly"], true);
+    assert_eq!(schema["required"], json!(["bot_token", "chat_id"]));
+    for (name, property) in schema["properties"].as_object().unwrap() {
+        assert!(property["description"].is_string(), "{name}");
+    }
+    let every_property = config(json!({"template": "x", "disable_notification": false}));
+    validate_config(&every_property).unwrap();
+}
+
+#[test]
+fn schema_and_validation_agree() {
+    let schema = info().config_schema;
+    let cases = [
+        (json!({}), true),
+        (
+            json!({"chat_id": -1001234567890i64, "disable_notification": true}),
+            true,
+        ),
+        (
+            json!({"chat_id": "@mirfaith_orders", "template": "<b>{{ checkout.id }}</b>"}),
+            true,
+        ),
+        (json!({"bot_token": "123:short"}), false),
+        (json!({"chat_id": "my group"}), false),
+        (json!({"chat_id": true}), false),
+        (json!({"template": ""}), false),
+        (json!({"disable_notification": "yes"}), false),
+        (json!({"silent": true}), false),
+    ];
+    for (extra, valid) in cases {
+        let config = config(extra);
+        let by_schema =
+            kait_pdk::testing::schema_verdict(&schema, &serde_json::from_str(&config).unwrap());
+        assert_eq!(
+            by_schema.is_ok(),
+            valid,
+            "schema on {config}: {by_schema:?}"
+        );
+        assert_eq!(
+            validate_config(&config).is_ok(),
+            valid,
+            "plugin on {config}"
+        );
+    }
+    let missing = json!({"chat_id": "1"});
+    assert!(kait_pdk::testing::schema_verdict(&schema, &missing).is_err());
+}
+
+#[test]
+fn example_configs_are_valid() {
+    let dir = kait_pdk::testing::examples_dir().join("../configs");
+    for name in ["telegram.json", "telegram-custom.json"] {
+        if let Ok(text) = std::fs::read_to_string(dir.join(name)) {
+            validate_config(&text).unwrap_or_else(|err| panic!("{name}: {err:?}"));
+            let schema = info().config_schema;
+            kait_pdk::testing::schema_verdict(&schema, &serde_json::from_str(&text).unwrap())
+                .unwrap_or_else(|err| panic!("{name}: {err:?}"));
+            assert!(matches!(
+                transform(&example("order.paid"), &text),
+                Ok(Action::Send(_))
+            ));
+        }
+    }
+}
