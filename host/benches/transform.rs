@@ -88,7 +88,7 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-fn median_ns(dir: &PathBuf, id: &str) -> Option<f64> {
+fn median_ns(dir: &std::path::Path, id: &str) -> Option<f64> {
     let path = dir.join("transform").join(id).join("new/estimates.json");
     let text = std::fs::read_to_string(path).ok()?;
     let estimates: serde_json::Value = serde_json::from_str(&text).ok()?;
