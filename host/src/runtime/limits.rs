@@ -68,10 +68,8 @@ pub enum Limit {
     Memory,
     /// The wasm call stack.
     Stack,
-    /// Table elements, or the number of tables, memories or instances.
+    /// Table elements.
     Tables,
-    /// The number of core instances, tables or memories in one component.
-    Instances,
     /// Captured stdout and stderr.
     Output,
     /// The number of `host.log` lines.
@@ -86,10 +84,6 @@ impl Limit {
             Limit::Memory => format!("memory limit of {} MiB", limits.memory_bytes >> 20),
             Limit::Stack => "wasm stack limit".to_string(),
             Limit::Tables => format!("table limit of {} elements", limits.table_elements),
-            Limit::Instances => format!(
-                "instance limit ({} instances, {} memories, {} tables)",
-                limits.instances, limits.memories, limits.tables
-            ),
             Limit::Output => format!("output limit of {} KiB", limits.output_bytes >> 10),
             Limit::LogLines => format!("log limit of {} lines", limits.log_lines),
         }
