@@ -86,13 +86,14 @@ fn golden(plugin: &str, kind: &str, requests: &[OutgoingRequest]) {
         .join("tests/golden")
         .join(plugin)
         .join(format!("{kind}.json"));
-    let actual = serde_json::to_string_pretty(&actual).unwrap() + "\n";
+    let actual = Value::Array(actual);
     if std::env::var_os("KAIT_BLESS").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &actual).unwrap();
+        std::fs::write(&path, serde_json::to_string_pretty(&actual).unwrap() + "\n").unwrap();
     }
     let expected = std::fs::read_to_string(&path)
         .unwrap_or_else(|_| panic!("no recording at {}; run with KAIT_BLESS=1", path.display()));
+    let expected: Value = serde_json::from_str(&expected).unwrap();
     assert_eq!(
         actual,
         expected,

@@ -4,7 +4,7 @@ use kait_pdk::PluginError;
 use kait_pdk::config::{self, field_error};
 use kait_pdk::template::{Escape, Template};
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// The content type of the default body.
 pub const JSON: &str = "application/json";
@@ -51,7 +51,7 @@ struct Raw {
     #[serde(default)]
     method: Option<String>,
     #[serde(default)]
-    headers: Map<String, Value>,
+    headers: config::Ordered<Value>,
     #[serde(default)]
     body_template: Option<String>,
     #[serde(default)]
@@ -137,7 +137,8 @@ fn check_url(text: &str) -> Result<(), PluginError> {
     Ok(())
 }
 
-fn check_headers(headers: Map<String, Value>) -> Result<Vec<(String, String)>, PluginError> {
+fn check_headers(headers: config::Ordered<Value>) -> Result<Vec<(String, String)>, PluginError> {
+    let headers = headers.0;
     if headers.len() > MAX_HEADERS {
         return Err(field_error(
             "headers",

@@ -42,7 +42,7 @@ pub fn validate_config(config: &str) -> Result<(), PluginError> {
 
 /// The callback request for `event`.
 pub fn transform(event: &Event, config: &str) -> Result<Action, PluginError> {
-    let config = Config::parse(config)?;
+    let config = kait_pdk::config::cached(config, Config::parse)?;
     let body = match &config.body_template {
         None => event::to_json(event)?,
         Some(template) => {
@@ -63,8 +63,8 @@ pub fn transform(event: &Event, config: &str) -> Result<Action, PluginError> {
     headers.push(("content-type".to_owned(), config.content_type.clone()));
     headers.extend(config.headers.iter().cloned());
     Ok(Action::Send(vec![OutgoingRequest {
-        method: config.method,
-        url: config.url,
+        method: config.method.clone(),
+        url: config.url.clone(),
         headers,
         body: body.into_bytes(),
         auth: None,

@@ -41,7 +41,8 @@ fn default_body_is_the_event_with_data_verbatim() {
     };
     let request = send(
         &event,
-        &config(json!({"headers": {"X-Shop-Token": "demo", "Authorization": "Bearer abc"}})),
+        // Raw text: the members' written order must survive into the request.
+        r#"{"url": "https://hooks.example.com/kait", "headers": {"X-Shop-Token": "demo", "Authorization": "Bearer abc"}}"#,
     );
     assert_eq!(request.method, "POST");
     assert_eq!(request.url, "https://hooks.example.com/kait");

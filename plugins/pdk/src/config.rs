@@ -5,7 +5,11 @@
 //! [`PluginError::InvalidConfig`]. Refusing unknown fields is the plugin struct's job
 //! (`#[serde(deny_unknown_fields)]`); [`parse`] reports them by name.
 
+use std::any::{Any, TypeId};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
+use std::rc::Rc;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
@@ -31,6 +35,68 @@ pub fn parse<T: DeserializeOwned>(config: &str) -> Result<T, PluginError> {
     de.end()
         .map_err(|err| invalid(format!("config: not valid JSON: {err}")))?;
     Ok(value)
+}
+
+/// The checked configuration for `config`, parsed by `parse` the first time this
+/// instance sees that text and kept for the next calls.
+///
+/// The host gives each warm instance exactly one configuration, so an instance
+/// parses and checks its configuration once instead of on every event. Errors are
+/// not kept: a refused configuration is checked again, and refused again.
+pub fn cached<T: 'static>(
+    config: &str,
+    parse: impl FnOnce(&str) -> Result<T, PluginError>,
+) -> Result<Rc<T>, PluginError> {
+    thread_local! {
+        static LAST: RefCell<HashMap<TypeId, (String, Rc<dyn Any>)>> = RefCell::default();
+    }
+    let hit = LAST.with(|last| {
+        let last = last.borrow();
+        let (text, parsed) = last.get(&TypeId::of::<T>())?;
+        (text == config).then(|| Rc::clone(parsed))
+    });
+    if let Some(parsed) = hit.and_then(|parsed| parsed.downcast::<T>().ok()) {
+        return Ok(parsed);
+    }
+    let parsed = Rc::new(parse(config)?);
+    LAST.with(|last| {
+        let entry: Rc<dyn Any> = parsed.clone();
+        last.borrow_mut()
+            .insert(TypeId::of::<T>(), (config.to_owned(), entry));
+    });
+    Ok(parsed)
+}
+
+/// A JSON object read as its members in the order written, duplicates kept, so
+/// a plugin can honour the merchant's order and refuse a name given twice.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Ordered<V>(pub Vec<(String, V)>);
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Ordered<V> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Members<V>(std::marker::PhantomData<V>);
+
+        impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Members<V> {
+            type Value = Ordered<V>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = map.next_entry()? {
+                    members.push(member);
+                }
+                Ok(Ordered(members))
+            }
+        }
+
+        deserializer.deserialize_map(Members(std::marker::PhantomData))
+    }
 }
 
 /// Builds an [`PluginError::InvalidConfig`] for `field` (a path such as `chat_id`

@@ -1,22 +1,28 @@
 //! Reading an event's payload: the `data` object, its `checkout`, and the typed
 //! model, with [`PluginError::InvalidEvent`] saying what is missing or malformed.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
 use crate::model::{Envelope, EventData};
 use crate::{Event, PluginError};
 
-/// The parsed `data` of an event (a JSON object, key order kept).
+/// The parsed `data` of an event (a JSON object, key order kept), shared so
+/// templates can read it without copying.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Payload {
-    data: Map<String, Value>,
+    /// Always a `Value::Object`.
+    data: Arc<Value>,
 }
 
 impl Payload {
     /// Parses `event.payload`, which must be a JSON object.
     pub fn parse(event: &Event) -> Result<Payload, PluginError> {
         match serde_json::from_str::<Value>(&event.payload) {
-            Ok(Value::Object(data)) => Ok(Payload { data }),
+            Ok(data @ Value::Object(_)) => Ok(Payload {
+                data: Arc::new(data),
+            }),
             Ok(other) => Err(invalid(format!(
                 "payload must be a JSON object, got {}",
                 kind_of(&other)
@@ -27,12 +33,20 @@ impl Payload {
 
     /// The whole `data` object.
     pub fn data(&self) -> &Map<String, Value> {
+        match &*self.data {
+            Value::Object(map) => map,
+            _ => unreachable!("a payload is always an object"),
+        }
+    }
+
+    /// The whole document, shared.
+    pub(crate) fn shared(&self) -> &Arc<Value> {
         &self.data
     }
 
     /// `data.checkout`, which must be present and an object.
     pub fn checkout(&self) -> Result<&Map<String, Value>, PluginError> {
-        match self.data.get("checkout") {
+        match self.data().get("checkout") {
             Some(Value::Object(checkout)) => Ok(checkout),
             Some(other) => Err(invalid(format!(
                 "payload.checkout must be an object, got {}",
@@ -45,13 +59,16 @@ impl Payload {
     /// The payload as the typed model, naming the first field of the wrong type.
     pub fn typed(&self) -> Result<EventData, PluginError> {
         self.checkout()?;
-        serde_path_to_error::deserialize(Value::Object(self.data.clone()))
+        serde_path_to_error::deserialize(&*self.data)
             .map_err(|err| invalid(format!("payload.{}: {}", err.path(), err.inner())))
     }
 
     /// Consumes the payload, returning the `data` object.
     pub fn into_data(self) -> Map<String, Value> {
-        self.data
+        match Arc::unwrap_or_clone(self.data) {
+            Value::Object(map) => map,
+            _ => unreachable!("a payload is always an object"),
+        }
     }
 }
 

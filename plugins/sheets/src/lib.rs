@@ -54,7 +54,7 @@ pub fn validate_config(config: &str) -> Result<(), PluginError> {
 /// The `values:append` request for `event`, or a skip when one row per item is
 /// configured and the checkout has no items.
 pub fn transform(event: &Event, config: &str) -> Result<Action, PluginError> {
-    let config = Config::parse(config)?;
+    let config = kait_pdk::config::cached(config, Config::parse)?;
     let payload = Payload::parse(event)?;
     let checkout = payload.checkout()?;
     let context = Context::new(event, &payload);

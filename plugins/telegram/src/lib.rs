@@ -45,7 +45,7 @@ pub fn validate_config(config: &str) -> Result<(), PluginError> {
 /// The `sendMessage` request for `event`, or a skip when the template renders
 /// no text (a template can leave out events with `{% if %}`).
 pub fn transform(event: &Event, config: &str) -> Result<Action, PluginError> {
-    let config = Config::parse(config)?;
+    let config = kait_pdk::config::cached(config, Config::parse)?;
     let payload = Payload::parse(event)?;
     payload.checkout()?;
     let rendered = config.template.render(&Context::new(event, &payload))?;

@@ -16,7 +16,9 @@ const ELLIPSIS: &str = "…";
 
 /// `html` cut to at most `limit` characters as Telegram counts them.
 pub fn truncate(html: &str, limit: usize) -> Cow<'_, str> {
-    if visible_len(html) <= limit {
+    // Every visible character is at least one byte: a text of at most `limit`
+    // bytes fits without counting.
+    if html.len() <= limit || visible_len(html) <= limit {
         return Cow::Borrowed(html);
     }
     let budget = limit.saturating_sub(1);

@@ -1,7 +1,7 @@
 //! Missing data never breaks a render.
 //!
-//! Shops omit fields and send nulls. In the context, a `null` object member is
-//! left out, so it reads as missing (and `default` applies to it); and the
+//! Shops omit fields and send nulls. In the context (see `json`), a `null`
+//! object member reads as missing, so `default` applies to it; and the
 //! built-in filters that would fail on a missing value (`length`, `first`,
 //! `round`, `split`, …) are replaced by versions that give an empty result instead.
 
@@ -9,39 +9,6 @@ use std::sync::Arc;
 
 use minijinja::value::Kwargs;
 use minijinja::{Environment, Error, Value, filters};
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
-
-/// Serializes a JSON value leaving out `null` object members.
-pub(crate) struct WithoutNulls<'a>(pub(crate) &'a serde_json::Value);
-
-impl Serialize for WithoutNulls<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self.0 {
-            serde_json::Value::Object(map) => MapWithoutNulls(map).serialize(serializer),
-            serde_json::Value::Array(list) => {
-                let mut out = serializer.serialize_seq(Some(list.len()))?;
-                for value in list {
-                    out.serialize_element(&WithoutNulls(value))?;
-                }
-                out.end()
-            }
-            other => other.serialize(serializer),
-        }
-    }
-}
-
-/// Serializes a JSON object leaving out `null` members, at any depth.
-pub(crate) struct MapWithoutNulls<'a>(pub(crate) &'a serde_json::Map<String, serde_json::Value>);
-
-impl Serialize for MapWithoutNulls<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut out = serializer.serialize_map(None)?;
-        for (key, value) in self.0.iter().filter(|(_, value)| !value.is_null()) {
-            out.serialize_entry(key, &WithoutNulls(value))?;
-        }
-        out.end()
-    }
-}
 
 fn missing(value: &Value) -> bool {
     value.is_undefined() || value.is_none()

@@ -32,10 +32,12 @@
 mod cache;
 mod escape;
 mod filters;
+mod json;
 mod lenient;
 mod rewrite;
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use minijinja::{ErrorKind, Value};
 
@@ -129,7 +131,7 @@ impl Context {
     /// The context of `event`: `event` is `{id, type, shop, occurred_at}`,
     /// `checkout` is `data.checkout` (empty when missing), `data` is the payload.
     pub fn new(event: &Event, payload: &Payload) -> Context {
-        let data = Value::from_serialize(lenient::MapWithoutNulls(payload.data()));
+        let data = json::document(Arc::clone(payload.shared()));
         let checkout = data.get_attr("checkout").unwrap_or(Value::UNDEFINED);
         let event = minijinja::context! {
             id => event.id,
@@ -145,13 +147,13 @@ impl Context {
     /// A context from a JSON object whose top-level keys are the variables.
     pub fn from_json(value: &serde_json::Value) -> Context {
         Context {
-            root: Value::from_serialize(lenient::WithoutNulls(value)),
+            root: json::document(Arc::new(value.clone())),
         }
     }
 
     /// This context plus the variable `name` set to `value`.
     pub fn with(&self, name: &str, value: &serde_json::Value) -> Context {
-        let extra = Value::from_iter([(name, Value::from_serialize(lenient::WithoutNulls(value)))]);
+        let extra = Value::from_iter([(name, json::document(Arc::new(value.clone())))]);
         Context {
             root: minijinja::context! { ..extra, ..self.root.clone() },
         }
