@@ -1,74 +1,94 @@
 //! Reading an event's payload: the `data` object, its `checkout`, and the typed
 //! model, with [`PluginError::InvalidEvent`] saying what is missing or malformed.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value};
+
+use crate::document::{Document, Tree};
 
 use crate::model::{Envelope, EventData};
 use crate::{Event, PluginError};
 
-/// The parsed `data` of an event (a JSON object, key order kept), shared so
-/// templates can read it without copying.
-#[derive(Debug, Clone, PartialEq)]
+/// The parsed `data` of an event (a JSON object), shared so templates read it
+/// without copying. The `serde_json` view ([`Payload::data`]) is built only when
+/// asked for.
+#[derive(Debug, Clone)]
 pub struct Payload {
-    /// Always a `Value::Object`.
-    data: Arc<Value>,
+    /// Its root is always an object.
+    doc: Arc<Document>,
+    json: Arc<OnceLock<Map<String, Value>>>,
 }
 
 impl Payload {
     /// Parses `event.payload`, which must be a JSON object.
     pub fn parse(event: &Event) -> Result<Payload, PluginError> {
-        match serde_json::from_str::<Value>(&event.payload) {
-            Ok(data @ Value::Object(_)) => Ok(Payload {
-                data: Arc::new(data),
+        let doc = Document::parse(&event.payload)
+            .map_err(|err| invalid(format!("payload is not valid JSON: {err}")))?;
+        match doc.root() {
+            Tree::Object(_) => Ok(Payload {
+                doc: Arc::new(doc),
+                json: Arc::default(),
             }),
-            Ok(other) => Err(invalid(format!(
+            other => Err(invalid(format!(
                 "payload must be a JSON object, got {}",
-                kind_of(&other)
+                other.kind()
             ))),
-            Err(err) => Err(invalid(format!("payload is not valid JSON: {err}"))),
         }
     }
 
     /// The whole `data` object.
     pub fn data(&self) -> &Map<String, Value> {
-        match &*self.data {
-            Value::Object(map) => map,
-            _ => unreachable!("a payload is always an object"),
-        }
+        self.json.get_or_init(|| {
+            serde_json::from_str(self.doc.text()).expect("the text parsed once already")
+        })
     }
 
-    /// The whole document, shared.
-    pub(crate) fn shared(&self) -> &Arc<Value> {
-        &self.data
-    }
-
-    /// `data.checkout`, which must be present and an object.
-    pub fn checkout(&self) -> Result<&Map<String, Value>, PluginError> {
-        match self.data().get("checkout") {
-            Some(Value::Object(checkout)) => Ok(checkout),
+    /// Checks that `data.checkout` is present and an object.
+    pub fn require_checkout(&self) -> Result<(), PluginError> {
+        match self.doc.root().get("checkout") {
+            Some(Tree::Object(_)) => Ok(()),
             Some(other) => Err(invalid(format!(
                 "payload.checkout must be an object, got {}",
-                kind_of(other)
+                other.kind()
             ))),
             None => Err(invalid("payload has no `checkout` object".to_owned())),
         }
     }
 
+    /// `data.checkout`, which must be present and an object.
+    pub fn checkout(&self) -> Result<&Map<String, Value>, PluginError> {
+        self.require_checkout()?;
+        match self.data().get("checkout") {
+            Some(Value::Object(checkout)) => Ok(checkout),
+            _ => unreachable!("checked above"),
+        }
+    }
+
+    /// How many entries `data.checkout.items` has (0 when it is missing or not a list).
+    pub fn item_count(&self) -> usize {
+        match self.doc.root().get("checkout").and_then(|c| c.get("items")) {
+            Some(Tree::Array(items)) => items.len(),
+            _ => 0,
+        }
+    }
+
     /// The payload as the typed model, naming the first field of the wrong type.
     pub fn typed(&self) -> Result<EventData, PluginError> {
-        self.checkout()?;
-        serde_path_to_error::deserialize(&*self.data)
+        self.require_checkout()?;
+        let mut de = serde_json::Deserializer::from_str(self.doc.text());
+        serde_path_to_error::deserialize(&mut de)
             .map_err(|err| invalid(format!("payload.{}: {}", err.path(), err.inner())))
     }
 
     /// Consumes the payload, returning the `data` object.
     pub fn into_data(self) -> Map<String, Value> {
-        match Arc::unwrap_or_clone(self.data) {
-            Value::Object(map) => map,
-            _ => unreachable!("a payload is always an object"),
-        }
+        self.data().clone()
+    }
+
+    /// The parsed document, shared.
+    pub(crate) fn shared(&self) -> &Arc<Document> {
+        &self.doc
     }
 }
 
@@ -82,17 +102,6 @@ pub fn to_json(event: &Event) -> Result<String, PluginError> {
 
 fn invalid(message: String) -> PluginError {
     PluginError::InvalidEvent(message)
-}
-
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]

@@ -52,6 +52,7 @@ pub mod bindings {
 }
 
 pub mod config;
+mod document;
 pub mod event;
 pub mod log;
 pub mod model;

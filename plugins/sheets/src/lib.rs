@@ -56,20 +56,13 @@ pub fn validate_config(config: &str) -> Result<(), PluginError> {
 pub fn transform(event: &Event, config: &str) -> Result<Action, PluginError> {
     let config = kait_pdk::config::cached(config, Config::parse)?;
     let payload = Payload::parse(event)?;
-    let checkout = payload.checkout()?;
+    payload.require_checkout()?;
     let context = Context::new(event, &payload);
     let rows = match config.row_per {
         RowPer::Order => vec![row(&config, &context)?],
-        RowPer::Item => {
-            let items = match checkout.get("items") {
-                Some(Value::Array(items)) => items.as_slice(),
-                _ => &[],
-            };
-            items
-                .iter()
-                .map(|item| row(&config, &context.with("item", item)))
-                .collect::<Result<Vec<_>, _>>()?
-        }
+        RowPer::Item => (0..payload.item_count())
+            .map(|index| row(&config, &context.with_item(index)))
+            .collect::<Result<Vec<_>, _>>()?,
     };
     if rows.is_empty() {
         return Ok(Action::Skip("the checkout has no items".to_owned()));

@@ -47,7 +47,7 @@ pub fn validate_config(config: &str) -> Result<(), PluginError> {
 pub fn transform(event: &Event, config: &str) -> Result<Action, PluginError> {
     let config = kait_pdk::config::cached(config, Config::parse)?;
     let payload = Payload::parse(event)?;
-    payload.checkout()?;
+    payload.require_checkout()?;
     let rendered = config.template.render(&Context::new(event, &payload))?;
     let text = rendered.trim();
     if text.is_empty() {

@@ -131,7 +131,7 @@ impl Context {
     /// The context of `event`: `event` is `{id, type, shop, occurred_at}`,
     /// `checkout` is `data.checkout` (empty when missing), `data` is the payload.
     pub fn new(event: &Event, payload: &Payload) -> Context {
-        let data = json::document(Arc::clone(payload.shared()));
+        let data = json::document(payload.shared());
         let checkout = data.get_attr("checkout").unwrap_or(Value::UNDEFINED);
         let event = minijinja::context! {
             id => event.id,
@@ -147,17 +147,37 @@ impl Context {
     /// A context from a JSON object whose top-level keys are the variables.
     pub fn from_json(value: &serde_json::Value) -> Context {
         Context {
-            root: json::document(Arc::new(value.clone())),
+            root: json::document(&parsed(value)),
+        }
+    }
+
+    /// This context plus `item`: entry `index` of `checkout.items` (for one
+    /// row per item), read in place from the event's document.
+    pub fn with_item(&self, index: usize) -> Context {
+        let item = self
+            .root
+            .get_attr("checkout")
+            .and_then(|checkout| checkout.get_attr("items"))
+            .and_then(|items| items.get_item(&Value::from(index)))
+            .unwrap_or(Value::UNDEFINED);
+        let extra = Value::from_iter([("item", item)]);
+        Context {
+            root: minijinja::context! { ..extra, ..self.root.clone() },
         }
     }
 
     /// This context plus the variable `name` set to `value`.
     pub fn with(&self, name: &str, value: &serde_json::Value) -> Context {
-        let extra = Value::from_iter([(name, json::document(Arc::new(value.clone())))]);
+        let extra = Value::from_iter([(name, json::document(&parsed(value)))]);
         Context {
             root: minijinja::context! { ..extra, ..self.root.clone() },
         }
     }
+}
+
+fn parsed(value: &serde_json::Value) -> Arc<crate::document::Document> {
+    let text = value.to_string();
+    Arc::new(crate::document::Document::parse(&text).expect("serde_json writes valid JSON"))
 }
 
 /// `field: syntax error at line L, column C: detail`, positions in the
