@@ -47,8 +47,10 @@ pub fn cached<T: 'static>(
     config: &str,
     parse: impl FnOnce(&str) -> Result<T, PluginError>,
 ) -> Result<Rc<T>, PluginError> {
+    /// Per plugin type: the last configuration text and its parsed form.
+    type Last = HashMap<TypeId, (String, Rc<dyn Any>)>;
     thread_local! {
-        static LAST: RefCell<HashMap<TypeId, (String, Rc<dyn Any>)>> = RefCell::default();
+        static LAST: RefCell<Last> = RefCell::default();
     }
     let hit = LAST.with(|last| {
         let last = last.borrow();
