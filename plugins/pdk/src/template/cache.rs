@@ -180,7 +180,7 @@ pub(crate) fn sample_context() -> Value {
     thread_local! {
         static SAMPLE: Value = Value::from_serialize(serde_json::json!({
             "event": {
-                "id": "evt_sample", "type": "order.paid", "shop": "mirfaith",
+                "id": "evt_sample", "type": "order.paid", "title": "Order Paid", "shop": "mirfaith",
                 "occurred_at": "2021-03-03T22:58:32+08:00",
             },
             "checkout": {

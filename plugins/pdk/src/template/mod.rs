@@ -128,7 +128,8 @@ pub struct Context {
 }
 
 impl Context {
-    /// The context of `event`: `event` is `{id, type, shop, occurred_at}`,
+    /// The context of `event`: `event` is `{id, type, title, shop, occurred_at}`
+    /// (`title` is the type for people: "Order Ready For Pickup"),
     /// `checkout` is `data.checkout` (empty when missing), `data` is the payload.
     pub fn new(event: &Event, payload: &Payload) -> Context {
         let data = json::document(payload.shared());
@@ -136,6 +137,7 @@ impl Context {
         let event = minijinja::context! {
             id => event.id,
             type => event.kind,
+            title => title(&event.kind),
             shop => event.shop,
             occurred_at => event.occurred_at,
         };
@@ -173,6 +175,25 @@ impl Context {
             root: minijinja::context! { ..extra, ..self.root.clone() },
         }
     }
+}
+
+/// The event type as people read it: `order.ready_for_pickup` is "Order Ready For
+/// Pickup".
+fn title(kind: &str) -> String {
+    let mut title = String::with_capacity(kind.len());
+    let mut word_start = true;
+    for c in kind.chars() {
+        if c == '.' || c == '_' {
+            title.push(' ');
+            word_start = true;
+        } else if word_start {
+            title.extend(c.to_uppercase());
+            word_start = false;
+        } else {
+            title.push(c);
+        }
+    }
+    title
 }
 
 fn parsed(value: &serde_json::Value) -> Arc<crate::document::Document> {
