@@ -71,28 +71,7 @@ pub fn transform(event: &Event, config: &str) -> Result<Action, PluginError> {
     }]))
 }
 
-#[cfg(target_arch = "wasm32")]
-mod component {
-    use kait_pdk::{Action, Event, Guest, PluginError, PluginInfo};
-
-    struct Http;
-
-    impl Guest for Http {
-        fn info() -> PluginInfo {
-            super::info()
-        }
-
-        fn validate_config(config: String) -> Result<(), PluginError> {
-            super::validate_config(&config)
-        }
-
-        fn transform(event: Event, config: String) -> Result<Action, PluginError> {
-            super::transform(&event, &config)
-        }
-    }
-
-    kait_pdk::export_transformer!(Http);
-}
+kait_pdk::export_plugin!(info, validate_config, transform);
 
 #[cfg(test)]
 mod tests;

@@ -65,6 +65,43 @@ pub use bindings::export_transformer;
 pub use bindings::kait::plugin::types::{Auth, GoogleCredentials, OutgoingRequest};
 pub use bindings::{Action, Event, Guest, PluginError, PluginInfo};
 
+/// Exports a plugin whose logic is three plain functions, `info()`,
+/// `validate_config(&str)` and `transform(&Event, &str)`, as the component's
+/// `transformer` world. Keeping the logic in plain functions lets the same crate be
+/// unit-tested and benchmarked natively; the export exists only on wasm32.
+///
+/// ```ignore
+/// kait_pdk::export_plugin!(info, validate_config, transform);
+/// ```
+#[macro_export]
+macro_rules! export_plugin {
+    ($info:path, $validate_config:path, $transform:path) => {
+        #[cfg(target_arch = "wasm32")]
+        const _: () = {
+            struct Plugin;
+
+            impl $crate::Guest for Plugin {
+                fn info() -> $crate::PluginInfo {
+                    $info()
+                }
+
+                fn validate_config(config: String) -> Result<(), $crate::PluginError> {
+                    $validate_config(&config)
+                }
+
+                fn transform(
+                    event: $crate::Event,
+                    config: String,
+                ) -> Result<$crate::Action, $crate::PluginError> {
+                    $transform(&event, &config)
+                }
+            }
+
+            $crate::export_transformer!(Plugin);
+        };
+    };
+}
+
 impl PluginError {
     /// The human-readable message, whatever the variant.
     pub fn message(&self) -> &str {

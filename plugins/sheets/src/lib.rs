@@ -140,28 +140,7 @@ fn reads_as_cell(name: &str) -> bool {
     a1 || r1c1
 }
 
-#[cfg(target_arch = "wasm32")]
-mod component {
-    use kait_pdk::{Action, Event, Guest, PluginError, PluginInfo};
-
-    struct Sheets;
-
-    impl Guest for Sheets {
-        fn info() -> PluginInfo {
-            super::info()
-        }
-
-        fn validate_config(config: String) -> Result<(), PluginError> {
-            super::validate_config(&config)
-        }
-
-        fn transform(event: Event, config: String) -> Result<Action, PluginError> {
-            super::transform(&event, &config)
-        }
-    }
-
-    kait_pdk::export_transformer!(Sheets);
-}
+kait_pdk::export_plugin!(info, validate_config, transform);
 
 #[cfg(test)]
 mod tests;

@@ -84,28 +84,7 @@ struct SendMessage<'a> {
     disable_notification: bool,
 }
 
-#[cfg(target_arch = "wasm32")]
-mod component {
-    use kait_pdk::{Action, Event, Guest, PluginError, PluginInfo};
-
-    struct Telegram;
-
-    impl Guest for Telegram {
-        fn info() -> PluginInfo {
-            super::info()
-        }
-
-        fn validate_config(config: String) -> Result<(), PluginError> {
-            super::validate_config(&config)
-        }
-
-        fn transform(event: Event, config: String) -> Result<Action, PluginError> {
-            super::transform(&event, &config)
-        }
-    }
-
-    kait_pdk::export_transformer!(Telegram);
-}
+kait_pdk::export_plugin!(info, validate_config, transform);
 
 #[cfg(test)]
 mod tests;
