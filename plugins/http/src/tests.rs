@@ -1,35 +1,21 @@
 //! The request a merchant's callback URL receives.
 
-use kait_pdk::testing::{event, example};
-use kait_pdk::{Action, OutgoingRequest, PluginError};
+use kait_pdk::OutgoingRequest;
+use kait_pdk::testing::{self, event, example, only_request, with_members};
 use serde_json::{Value, json};
 
 use super::*;
 
 fn config(extra: Value) -> String {
-    let mut config = json!({"url": "https://hooks.example.com/kait"});
-    config
-        .as_object_mut()
-        .unwrap()
-        .extend(extra.as_object().unwrap().clone());
-    config.to_string()
+    with_members(json!({"url": "https://hooks.example.com/kait"}), extra)
 }
 
 fn send(event: &Event, config: &str) -> OutgoingRequest {
-    match transform(event, config).unwrap() {
-        Action::Send(mut requests) => {
-            assert_eq!(requests.len(), 1);
-            requests.remove(0)
-        }
-        other => panic!("expected one request, got {other:?}"),
-    }
+    only_request(transform(event, config))
 }
 
 fn config_error(config: &str) -> String {
-    match validate_config(config) {
-        Err(PluginError::InvalidConfig(message)) => message,
-        other => panic!("expected InvalidConfig, got {other:?}"),
-    }
+    testing::config_error(validate_config(config))
 }
 
 #[test]
@@ -208,18 +194,8 @@ fn info_describes_the_config_schema() {
 
 #[test]
 fn example_configs_are_valid() {
-    let dir = kait_pdk::testing::examples_dir().join("../configs");
     for name in ["http.json", "http-template.json"] {
-        if let Ok(text) = std::fs::read_to_string(dir.join(name)) {
-            validate_config(&text).unwrap_or_else(|err| panic!("{name}: {err:?}"));
-            let schema = info().config_schema;
-            kait_pdk::testing::schema_verdict(&schema, &serde_json::from_str(&text).unwrap())
-                .unwrap_or_else(|err| panic!("{name}: {err:?}"));
-            assert!(matches!(
-                transform(&example("order.paid"), &text),
-                Ok(Action::Send(_))
-            ));
-        }
+        testing::check_example_config(name, (info, validate_config, transform));
     }
 }
 

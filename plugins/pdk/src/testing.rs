@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-use crate::Event;
 use crate::model::Envelope;
+use crate::{Action, Event, OutgoingRequest, PluginError, PluginInfo};
 
 /// An event of type `kind` whose `data` is `data`.
 pub fn event(kind: &str, data: Value) -> Event {
@@ -86,4 +86,57 @@ pub fn schema_verdict(schema: &str, config: &Value) -> Result<(), Vec<String>> {
     } else {
         Err(errors)
     }
+}
+
+/// `base` with the members of `extra` added or replaced, as configuration text.
+pub fn with_members(mut base: Value, extra: Value) -> String {
+    let extra = extra
+        .as_object()
+        .expect("extra members must be an object")
+        .clone();
+    base.as_object_mut()
+        .expect("base must be an object")
+        .extend(extra);
+    base.to_string()
+}
+
+/// The single request of a transform's result; panics on anything else.
+pub fn only_request(result: Result<Action, PluginError>) -> OutgoingRequest {
+    match result {
+        Ok(Action::Send(mut requests)) if requests.len() == 1 => requests.remove(0),
+        other => panic!("expected one request, got {other:?}"),
+    }
+}
+
+/// The message of an `InvalidConfig` refusal; panics on anything else.
+pub fn config_error(result: Result<(), PluginError>) -> String {
+    match result {
+        Err(PluginError::InvalidConfig(message)) => message,
+        other => panic!("expected InvalidConfig, got {other:?}"),
+    }
+}
+
+/// The plugin's three functions, as the example-config check calls them.
+pub type Functions = (
+    fn() -> PluginInfo,
+    fn(&str) -> Result<(), PluginError>,
+    fn(&Event, &str) -> Result<Action, PluginError>,
+);
+
+/// Checks `examples/configs/<name>`: it exists, `validate_config` and the schema
+/// both accept it, and it turns the `order.paid` sample into requests.
+pub fn check_example_config(name: &str, (info, validate, transform): Functions) {
+    let path = examples_dir().join("../configs").join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
+    validate(&text).unwrap_or_else(|err| panic!("{name}: {err:?}"));
+    let config: Value = serde_json::from_str(&text).unwrap();
+    schema_verdict(&info().config_schema, &config).unwrap_or_else(|err| panic!("{name}: {err:?}"));
+    assert!(
+        matches!(
+            transform(&example("order.paid"), &text),
+            Ok(Action::Send(_))
+        ),
+        "{name} sends nothing for order.paid"
+    );
 }

@@ -1,7 +1,7 @@
 //! The rows a merchant's spreadsheet receives.
 
-use kait_pdk::testing::{event, example, help_page_checkout};
-use kait_pdk::{Action, Auth, OutgoingRequest, PluginError};
+use kait_pdk::testing::{self, event, example, help_page_checkout, only_request, with_members};
+use kait_pdk::{Action, Auth, OutgoingRequest};
 use serde_json::{Value, json};
 
 use super::*;
@@ -16,22 +16,14 @@ fn key() -> Value {
 }
 
 fn config(extra: Value) -> String {
-    let mut config = json!({"spreadsheet_id": "1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms", "credentials": key()});
-    config
-        .as_object_mut()
-        .unwrap()
-        .extend(extra.as_object().unwrap().clone());
-    config.to_string()
+    with_members(
+        json!({"spreadsheet_id": "1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms", "credentials": key()}),
+        extra,
+    )
 }
 
 fn send(event: &Event, config: &str) -> OutgoingRequest {
-    match transform(event, config).unwrap() {
-        Action::Send(mut requests) => {
-            assert_eq!(requests.len(), 1);
-            requests.remove(0)
-        }
-        other => panic!("expected one request, got {other:?}"),
-    }
+    only_request(transform(event, config))
 }
 
 fn rows(event: &Event, config: &str) -> Value {
@@ -40,10 +32,7 @@ fn rows(event: &Event, config: &str) -> Value {
 }
 
 fn config_error(config: &str) -> String {
-    match validate_config(config) {
-        Err(PluginError::InvalidConfig(message)) => message,
-        other => panic!("expected InvalidConfig, got {other:?}"),
-    }
+    testing::config_error(validate_config(config))
 }
 
 #[test]
@@ -288,18 +277,8 @@ fn info_describes_the_config_schema() {
 
 #[test]
 fn example_configs_are_valid() {
-    let dir = kait_pdk::testing::examples_dir().join("../configs");
     for name in ["sheets.json", "sheets-items.json"] {
-        if let Ok(text) = std::fs::read_to_string(dir.join(name)) {
-            validate_config(&text).unwrap_or_else(|err| panic!("{name}: {err:?}"));
-            let schema = info().config_schema;
-            kait_pdk::testing::schema_verdict(&schema, &serde_json::from_str(&text).unwrap())
-                .unwrap_or_else(|err| panic!("{name}: {err:?}"));
-            assert!(matches!(
-                transform(&example("order.paid"), &text),
-                Ok(Action::Send(_))
-            ));
-        }
+        testing::check_example_config(name, (info, validate_config, transform));
     }
 }
 

@@ -1,6 +1,6 @@
 //! The request a merchant's bot receives, for typical and hostile events.
 
-use kait_pdk::testing::{event, example, help_page_checkout};
+use kait_pdk::testing::{self, event, example, help_page_checkout, only_request, with_members};
 use kait_pdk::{Action, OutgoingRequest, PluginError};
 use serde_json::{Value, json};
 
@@ -10,22 +10,14 @@ use crate::truncate::{LIMIT, visible_len};
 const TOKEN: &str = "123456789:AAEhBP0av28xKj1lZ8T3bAEXAMPLE_token";
 
 fn config(extra: Value) -> String {
-    let mut config = json!({"bot_token": TOKEN, "chat_id": "-1001234567890"});
-    config
-        .as_object_mut()
-        .unwrap()
-        .extend(extra.as_object().unwrap().clone());
-    config.to_string()
+    with_members(
+        json!({"bot_token": TOKEN, "chat_id": "-1001234567890"}),
+        extra,
+    )
 }
 
 fn send(event: &Event, config: &str) -> OutgoingRequest {
-    match transform(event, config).unwrap() {
-        Action::Send(mut requests) => {
-            assert_eq!(requests.len(), 1);
-            requests.remove(0)
-        }
-        other => panic!("expected one request, got {other:?}"),
-    }
+    only_request(transform(event, config))
 }
 
 fn body(request: &OutgoingRequest) -> Value {
@@ -33,10 +25,7 @@ fn body(request: &OutgoingRequest) -> Value {
 }
 
 fn config_error(config: &str) -> String {
-    match validate_config(config) {
-        Err(PluginError::InvalidConfig(message)) => message,
-        other => panic!("expected InvalidConfig, got {other:?}"),
-    }
+    testing::config_error(validate_config(config))
 }
 
 #[test]
@@ -266,17 +255,7 @@ fn schema_and_validation_agree() {
 
 #[test]
 fn example_configs_are_valid() {
-    let dir = kait_pdk::testing::examples_dir().join("../configs");
     for name in ["telegram.json", "telegram-custom.json"] {
-        if let Ok(text) = std::fs::read_to_string(dir.join(name)) {
-            validate_config(&text).unwrap_or_else(|err| panic!("{name}: {err:?}"));
-            let schema = info().config_schema;
-            kait_pdk::testing::schema_verdict(&schema, &serde_json::from_str(&text).unwrap())
-                .unwrap_or_else(|err| panic!("{name}: {err:?}"));
-            assert!(matches!(
-                transform(&example("order.paid"), &text),
-                Ok(Action::Send(_))
-            ));
-        }
+        testing::check_example_config(name, (info, validate_config, transform));
     }
 }
