@@ -4,6 +4,7 @@
 mod events;
 mod plugin;
 mod render;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -28,6 +29,8 @@ enum Command {
     /// Sample events in the event format.
     #[command(subcommand)]
     Events(events::Command),
+    /// Run the webhook service: API and delivery workers.
+    Serve(serve::Serve),
 }
 
 pub fn main() -> ExitCode {
@@ -35,6 +38,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Plugin(command) => plugin::run(command),
         Command::Events(command) => events::run(command),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,259 @@
+//! `kait serve` settings: a typed struct read from an optional TOML file, then
+//! overridden by `KAIT_<FIELD>` environment variables, then checked. Every field and
+//! its default is documented in `kait.example.toml` at the repository root.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Everything `kait serve` can be told.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServeConfig {
+    /// Address the API listens on. Port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// The SQLite database file: all of Kait's data.
+    pub data: PathBuf,
+    /// The admin key. Unset: one is generated on first start, printed once, and kept.
+    pub admin_key: Option<String>,
+    /// Deliveries in flight at once.
+    pub workers: usize,
+    /// How long a claimed delivery stays claimed; a worker that dies releases its
+    /// deliveries when this runs out.
+    #[serde(with = "humantime_serde")]
+    pub lease: Duration,
+    /// Waits before each retry after a failed attempt; after the last, the delivery is dead.
+    #[serde(with = "durations")]
+    pub retry_schedule: Vec<Duration>,
+    /// Random spread applied to each wait, as a fraction (0.2 = ±20%).
+    pub retry_jitter: f64,
+    /// A webhook whose every attempt has failed for this long is disabled.
+    #[serde(with = "humantime_serde")]
+    pub disable_after: Duration,
+    /// Connect timeout of each outgoing request.
+    #[serde(with = "humantime_serde")]
+    pub connect_timeout: Duration,
+    /// Total timeout of each outgoing request, body included.
+    #[serde(with = "humantime_serde")]
+    pub request_timeout: Duration,
+    /// Most response body bytes read; the rest is discarded.
+    pub max_response_bytes: usize,
+    /// Largest accepted event body.
+    pub max_event_bytes: usize,
+    /// Allow destinations on private, loopback and link-local addresses (local
+    /// development and tests only).
+    pub allow_private_destinations: bool,
+    /// Sends requests for one origin to another, e.g. `"https://api.telegram.org" =
+    /// "http://127.0.0.1:9000"` (local fakes of Telegram and Google in tests).
+    pub upstreams: BTreeMap<String, String>,
+    /// Where Google service-account tokens are minted; unset: the key's own `token_uri`.
+    pub google_token_url: Option<String>,
+    /// How long in-flight deliveries may take to finish after SIGTERM.
+    #[serde(with = "humantime_serde")]
+    pub shutdown_grace: Duration,
+    /// Where compiled plugins are cached; unset: `KAIT_CACHE_DIR` or the user's cache.
+    pub cache_dir: Option<PathBuf>,
+    /// Log filter, in `tracing_subscriber::EnvFilter` syntax.
+    pub log: String,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        let minutes = |m: u64| Duration::from_secs(60 * m);
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8460)),
+            data: PathBuf::from("kait.db"),
+            admin_key: None,
+            workers: 64,
+            lease: minutes(5),
+            retry_schedule: vec![
+                Duration::from_secs(5),
+                minutes(5),
+                minutes(30),
+                minutes(120),
+                minutes(300),
+                minutes(600),
+                minutes(600),
+            ],
+            retry_jitter: 0.2,
+            disable_after: minutes(5 * 24 * 60),
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(15),
+            max_response_bytes: 64 * 1024,
+            max_event_bytes: 256 * 1024,
+            allow_private_destinations: false,
+            upstreams: BTreeMap::new(),
+            google_token_url: None,
+            shutdown_grace: Duration::from_secs(30),
+            cache_dir: None,
+            log: "info".to_string(),
+        }
+    }
+}
+
+/// Why the settings could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file or an environment variable does not fit the settings.
+    #[error("invalid settings: {0}")]
+    Invalid(String),
+}
+
+impl ServeConfig {
+    /// Reads `file` (if any), applies `KAIT_<FIELD>` variables from `env`, and checks
+    /// the result. A variable's value is read as a TOML value when it is one
+    /// (`true`, `32`, `["1s", "2s"]`, `{ "a" = "b" }`) and as a string otherwise.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                toml::from_str::<toml::Table>(&text)
+                    .map_err(|e| ConfigError::Invalid(format!("{}: {e}", path.display())))?
+            }
+            None => toml::Table::new(),
+        };
+        let fields = toml::Table::try_from(Self::default())
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        for (name, raw) in env {
+            let Some(field) = name.strip_prefix("KAIT_").map(str::to_ascii_lowercase) else {
+                continue;
+            };
+            if fields.contains_key(&field)
+                || matches!(field.as_str(), "admin_key" | "google_token_url")
+            {
+                table.insert(field, env_value(&raw));
+            }
+        }
+        let config: Self = table
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Invalid(e.message().to_string()))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let invalid = |m: &str| Err(ConfigError::Invalid(m.to_string()));
+        if self.workers == 0 {
+            return invalid("workers must be at least 1");
+        }
+        if !(0.0..1.0).contains(&self.retry_jitter) {
+            return invalid("retry_jitter must be at least 0 and below 1");
+        }
+        if self.lease < Duration::from_secs(1) {
+            return invalid("lease must be at least 1s");
+        }
+        if let Some(key) = &self.admin_key
+            && key.len() < 16
+        {
+            return invalid("admin_key must be at least 16 characters");
+        }
+        Ok(())
+    }
+}
+
+/// A list of durations as humantime strings (`["5s", "5m"]`).
+mod durations {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(list: &[Duration], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(
+            list.iter()
+                .map(|d| humantime::format_duration(*d).to_string()),
+        )
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Duration>, D::Error> {
+        Vec::<String>::deserialize(d)?
+            .iter()
+            .map(|text| humantime::parse_duration(text).map_err(serde::de::Error::custom))
+            .collect()
+    }
+}
+
+fn env_value(raw: &str) -> toml::Value {
+    toml::from_str::<toml::Table>(&format!("v = {raw}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn the_example_file_holds_the_defaults() {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../kait.example.toml");
+        let config = ServeConfig::load(Some(&example), []).unwrap();
+        let defaults = ServeConfig::default();
+        assert_eq!(
+            toml::to_string(&config).unwrap(),
+            toml::to_string(&defaults).unwrap()
+        );
+    }
+
+    #[test]
+    fn environment_overrides_fields() {
+        let config = ServeConfig::load(
+            None,
+            env(&[
+                ("KAIT_WORKERS", "3"),
+                ("KAIT_LISTEN", "127.0.0.1:0"),
+                ("KAIT_RETRY_SCHEDULE", r#"["10ms", "1s"]"#),
+                ("KAIT_ADMIN_KEY", "0123456789abcdef0123"),
+                (
+                    "KAIT_UPSTREAMS",
+                    r#"{ "https://api.telegram.org" = "http://127.0.0.1:9" }"#,
+                ),
+                ("KAIT_CACHE_DIR_UNRELATED", "x"),
+                ("PATH", "/bin"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.workers, 3);
+        assert_eq!(config.listen.port(), 0);
+        assert_eq!(
+            config.retry_schedule,
+            [Duration::from_millis(10), Duration::from_secs(1)]
+        );
+        assert_eq!(config.admin_key.as_deref(), Some("0123456789abcdef0123"));
+        assert_eq!(
+            config.upstreams["https://api.telegram.org"],
+            "http://127.0.0.1:9"
+        );
+    }
+
+    #[test]
+    fn bad_settings_are_refused_with_a_reason() {
+        let error = ServeConfig::load(None, env(&[("KAIT_WORKERS", "0")])).unwrap_err();
+        assert!(error.to_string().contains("workers"), "{error}");
+        let error = ServeConfig::load(None, env(&[("KAIT_LEASE", "soon")])).unwrap_err();
+        assert!(error.to_string().contains("invalid settings"), "{error}");
+    }
+}

@@ -1,0 +1,336 @@
+//! Delivery: sending one request a plugin asked for, signed, with its credentials,
+//! under timeouts and size caps, and describing what happened in a form fit to
+//! store (secrets scrubbed, bodies cut to excerpts).
+//!
+//! Redirects are never followed and proxy settings from the environment are
+//! ignored. The response body is read up to a cap and the rest discarded.
+
+mod google;
+mod response;
+
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde::Serialize;
+
+pub use google::{GoogleError, GoogleTokens};
+pub use response::Received;
+
+use crate::config::ServeConfig;
+use crate::redact::{mask, scrub};
+use crate::runtime::{Auth, OutgoingRequest};
+use crate::signing;
+
+/// Most bytes of a request or response body kept in the delivery log.
+pub const EXCERPT_BYTES: usize = 16 * 1024;
+
+/// What the `webhook-*` headers of one message are made from.
+pub struct Signer<'a> {
+    /// The message id (the delivery's id): `webhook-id`.
+    pub id: &'a str,
+    /// The webhook's `whsec_…` secret.
+    pub secret: &'a str,
+    /// Unix seconds: `webhook-timestamp`.
+    pub timestamp: i64,
+}
+
+/// A request as it was sent, secrets scrubbed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sent {
+    /// HTTP method.
+    pub method: String,
+    /// The URL the plugin gave.
+    pub url: String,
+    /// Headers as sent (credentials masked).
+    pub headers: Vec<(String, String)>,
+    /// The body's first bytes, as text.
+    pub body: String,
+    /// The body's full size.
+    pub body_bytes: usize,
+}
+
+/// One request and what came of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Exchange {
+    /// What was sent.
+    pub request: Sent,
+    /// What came back, if anything did.
+    pub response: Option<Received>,
+    /// How long it took.
+    pub duration_ms: u64,
+    /// What kind of failure: `invalid_request`, `credentials`, `connect`,
+    /// `timeout`, `connection` or `http_status`.
+    pub error_kind: Option<&'static str>,
+    /// The failure, in words.
+    pub error: Option<String>,
+    /// How long the destination asked us to wait before trying again.
+    #[serde(skip)]
+    pub retry_after: Option<Duration>,
+}
+
+impl Exchange {
+    /// Whether the request succeeded (2xx).
+    pub fn succeeded(&self) -> bool {
+        self.error_kind.is_none()
+    }
+
+    /// Whether the destination answered 410 Gone.
+    pub fn gone(&self) -> bool {
+        self.response.as_ref().is_some_and(|r| r.status == 410)
+    }
+
+    fn failed(mut self, kind: &'static str, error: String) -> Self {
+        self.error_kind = Some(kind);
+        self.error = Some(error);
+        self
+    }
+}
+
+/// Sends plugin requests. Cheap to clone.
+#[derive(Clone)]
+pub struct Sender {
+    client: reqwest::Client,
+    tokens: GoogleTokens,
+    upstreams: Vec<(String, String)>,
+    max_response_bytes: usize,
+}
+
+impl Sender {
+    /// A sender with the settings' timeouts, caps, upstream overrides and token URL.
+    pub fn new(config: &ServeConfig) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .user_agent(concat!("kait/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self {
+            tokens: GoogleTokens::new(client.clone(), config.google_token_url.clone()),
+            client,
+            upstreams: config
+                .upstreams
+                .iter()
+                .map(|(from, to)| {
+                    (
+                        from.trim_end_matches('/').to_string(),
+                        to.trim_end_matches('/').to_string(),
+                    )
+                })
+                .collect(),
+            max_response_bytes: config.max_response_bytes,
+        })
+    }
+
+    /// Sends one request, signed, with its credentials; `secrets` are scrubbed from
+    /// what is returned.
+    pub async fn send(
+        &self,
+        request: &OutgoingRequest,
+        signer: &Signer<'_>,
+        secrets: &[String],
+    ) -> Exchange {
+        let started = Instant::now();
+        let mut secrets = secrets.to_vec();
+        let mut exchange = Exchange {
+            request: Sent {
+                method: request.method.clone(),
+                url: request.url.clone(),
+                headers: Vec::new(),
+                body: excerpt(&request.body),
+                body_bytes: request.body.len(),
+            },
+            response: None,
+            duration_ms: 0,
+            error_kind: None,
+            error: None,
+            retry_after: None,
+        };
+        let prepared = self.prepare(request, signer, &mut secrets).await;
+        exchange.request.headers = match &prepared {
+            Ok((_, _, headers)) => shown(headers),
+            Err(_) => request.headers.clone(),
+        };
+        exchange = match prepared {
+            Err((kind, error)) => exchange.failed(kind, error),
+            Ok((method, url, headers)) => {
+                let sent = self
+                    .client
+                    .request(method, url)
+                    .headers(headers)
+                    .body(request.body.clone())
+                    .send()
+                    .await;
+                match sent {
+                    Err(error) => {
+                        let (kind, text) = classify(&error);
+                        exchange.failed(kind, text)
+                    }
+                    Ok(response) => {
+                        let received = response::read(response, self.max_response_bytes).await;
+                        let retry_after = received.retry_after();
+                        let status = received.status;
+                        let error = received.error.clone();
+                        exchange.response = Some(received);
+                        exchange.retry_after = retry_after;
+                        match error {
+                            Some(error) => exchange.failed(classify_body(&error), error),
+                            None if (200..300).contains(&status) => exchange,
+                            None => exchange.failed(
+                                "http_status",
+                                format!("the destination answered HTTP {status}"),
+                            ),
+                        }
+                    }
+                }
+            }
+        };
+        exchange.duration_ms = started.elapsed().as_millis() as u64;
+        scrub_exchange(&mut exchange, &secrets);
+        exchange
+    }
+
+    async fn prepare(
+        &self,
+        request: &OutgoingRequest,
+        signer: &Signer<'_>,
+        secrets: &mut Vec<String>,
+    ) -> Result<(reqwest::Method, reqwest::Url, HeaderMap), (&'static str, String)> {
+        let invalid = |m: String| ("invalid_request", m);
+        let method = reqwest::Method::from_bytes(request.method.as_bytes())
+            .map_err(|_| invalid(format!("invalid method {:?}", request.method)))?;
+        let url = reqwest::Url::parse(&self.route(&request.url))
+            .map_err(|e| invalid(format!("invalid URL: {e}")))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(invalid(format!(
+                "scheme {} is not http or https",
+                url.scheme()
+            )));
+        }
+        let mut headers = HeaderMap::new();
+        for (name, value) in &request.headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| invalid(format!("invalid header name {name:?}")))?;
+            let value = HeaderValue::from_str(value)
+                .map_err(|_| invalid(format!("invalid value for header {name}")))?;
+            headers.append(name, value);
+        }
+        if let Some(auth) = &request.auth {
+            let token = match auth {
+                Auth::Bearer(token) => token.clone(),
+                Auth::GoogleServiceAccount(creds) => self
+                    .tokens
+                    .token(&creds.key_json, &creds.scopes, signer.timestamp)
+                    .await
+                    .map_err(|e| ("credentials", e.to_string()))?,
+            };
+            secrets.push(token.clone());
+            let value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+                (
+                    "credentials",
+                    "the bearer token is not a valid header value".to_string(),
+                )
+            })?;
+            headers.insert(reqwest::header::AUTHORIZATION, value);
+        }
+        let signature = signing::sign(signer.secret, signer.id, signer.timestamp, &request.body)
+            .map_err(|e| invalid(e.to_string()))?;
+        for (name, value) in [
+            ("webhook-id", signer.id.to_string()),
+            ("webhook-timestamp", signer.timestamp.to_string()),
+            ("webhook-signature", signature),
+        ] {
+            headers.insert(
+                name,
+                HeaderValue::from_str(&value).map_err(|e| invalid(e.to_string()))?,
+            );
+        }
+        Ok((method, url, headers))
+    }
+
+    /// The URL to dial: the plugin's, or its upstream override.
+    fn route(&self, url: &str) -> String {
+        for (from, to) in &self.upstreams {
+            if let Some(rest) = url.strip_prefix(from.as_str())
+                && (rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'))
+            {
+                return format!("{to}{rest}");
+            }
+        }
+        url.to_string()
+    }
+}
+
+fn excerpt(body: &[u8]) -> String {
+    let cut = &body[..body.len().min(EXCERPT_BYTES)];
+    match std::str::from_utf8(cut) {
+        Ok(text) => text.to_string(),
+        Err(e) if e.error_len().is_none() => {
+            String::from_utf8_lossy(&cut[..e.valid_up_to()]).into_owned()
+        }
+        Err(_) => format!(
+            "base64:{}",
+            base64::engine::general_purpose::STANDARD.encode(cut)
+        ),
+    }
+}
+
+fn shown(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let value = value.to_str().unwrap_or("<binary>");
+            let value = if name == reqwest::header::AUTHORIZATION {
+                match value.split_once(' ') {
+                    Some((scheme, token)) => format!("{scheme} {}", mask(token)),
+                    None => mask(value),
+                }
+            } else {
+                value.to_string()
+            };
+            (name.to_string(), value)
+        })
+        .collect()
+}
+
+fn scrub_exchange(exchange: &mut Exchange, secrets: &[String]) {
+    let request = &mut exchange.request;
+    request.url = scrub(&request.url, secrets);
+    request.body = scrub(&request.body, secrets);
+    for (_, value) in &mut request.headers {
+        *value = scrub(value, secrets);
+    }
+    if let Some(error) = &mut exchange.error {
+        *error = scrub(error, secrets);
+    }
+    if let Some(response) = &mut exchange.response {
+        response.body = scrub(&response.body, secrets);
+    }
+}
+
+fn classify(error: &reqwest::Error) -> (&'static str, String) {
+    use std::error::Error as _;
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
+    let kind = if error.is_timeout() {
+        "timeout"
+    } else if error.is_connect() {
+        "connect"
+    } else {
+        "connection"
+    };
+    (kind, text)
+}
+
+fn classify_body(error: &str) -> &'static str {
+    if error.contains("timed out") {
+        "timeout"
+    } else {
+        "connection"
+    }
+}

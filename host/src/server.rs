@@ -1,0 +1,125 @@
+//! Starting and stopping `kait serve`: the service, the admin key, the API on its
+//! socket and the workers, and an orderly stop (stop accepting and claiming,
+//! finish what is in flight within the grace period).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::api;
+use crate::config::ServeConfig;
+use crate::service::{Service, ServiceError};
+use crate::worker;
+
+const ADMIN_KEY_HASH: &str = "admin_key_sha256";
+
+/// Where the admin key came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminKey {
+    /// The settings (`admin_key` / `KAIT_ADMIN_KEY`).
+    Configured,
+    /// Generated on an earlier start; only its hash is kept.
+    Kept,
+    /// Generated now: shown this once.
+    Generated(String),
+}
+
+/// A running server.
+pub struct Server {
+    /// The address the API listens on.
+    pub addr: SocketAddr,
+    /// The service's shared parts.
+    pub service: Arc<Service>,
+    /// Where the admin key came from.
+    pub admin_key: AdminKey,
+    stop: watch::Sender<bool>,
+    api: JoinHandle<std::io::Result<()>>,
+    workers: JoinHandle<()>,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The service could not be built.
+    #[error("{0}")]
+    Service(#[from] ServiceError),
+    /// The store refused.
+    #[error("{0}")]
+    Store(#[from] crate::store::StoreError),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+impl Server {
+    /// Opens the service and starts the API and the workers.
+    pub async fn start(config: ServeConfig) -> Result<Self, ServerError> {
+        Self::start_service(Service::open(config).await?).await
+    }
+
+    /// Starts the API and the workers on an already opened service.
+    pub async fn start_service(service: Arc<Service>) -> Result<Self, ServerError> {
+        let (admin_hash, admin_key) = admin_key(&service).await?;
+        let addr = service.config.listen;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServerError::Bind { addr, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| ServerError::Bind { addr, source })?;
+        let (stop, stopping) = watch::channel(false);
+        let router = api::router(service.clone(), admin_hash);
+        let mut api_stop = stopping.clone();
+        let api = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = api_stop.wait_for(|stop| *stop).await;
+                })
+                .await
+        });
+        let workers = tokio::spawn(worker::run(service.clone(), stopping));
+        Ok(Self {
+            addr,
+            service,
+            admin_key,
+            stop,
+            api,
+            workers,
+        })
+    }
+
+    /// Stops accepting requests and claiming deliveries, and waits for in-flight
+    /// work (deliveries: up to the grace period).
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.workers.await;
+        let _ = self.api.await;
+    }
+}
+
+async fn admin_key(service: &Service) -> Result<(String, AdminKey), ServerError> {
+    if let Some(key) = &service.config.admin_key {
+        return Ok((api::auth::hash(key), AdminKey::Configured));
+    }
+    if let Some(hash) = service.store.meta(ADMIN_KEY_HASH).await? {
+        return Ok((hash, AdminKey::Kept));
+    }
+    let key = api::auth::new_key("kait_admin_");
+    let hash = api::auth::hash(&key);
+    let kept = service
+        .store
+        .meta_insert(ADMIN_KEY_HASH, hash.clone())
+        .await?;
+    if kept == hash {
+        Ok((hash, AdminKey::Generated(key)))
+    } else {
+        Ok((kept, AdminKey::Kept))
+    }
+}

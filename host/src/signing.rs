@@ -1,0 +1,124 @@
+//! Standard Webhooks signatures: every request Kait sends carries `webhook-id`,
+//! `webhook-timestamp` and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of
+//! `id.timestamp.body`, keyed with the webhook's `whsec_` secret).
+//!
+//! See <https://www.standardwebhooks.com/>.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// The prefix of every signing secret.
+pub const PREFIX: &str = "whsec_";
+
+/// A new random signing secret: `whsec_` and 32 random bytes in base64.
+pub fn new_secret() -> String {
+    let bytes: [u8; 32] = rand::random();
+    format!("{PREFIX}{}", STANDARD.encode(bytes))
+}
+
+/// Why a signature could not be made or checked.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SignatureError {
+    /// The secret is not `whsec_` followed by base64.
+    #[error("the signing secret is not whsec_ followed by base64")]
+    BadSecret,
+    /// No `v1` signature in the header matches.
+    #[error("no signature matches")]
+    Mismatch,
+    /// The timestamp is too far from now.
+    #[error("the timestamp is more than {0} seconds from now")]
+    Stale(i64),
+}
+
+fn mac(
+    secret: &str,
+    id: &str,
+    timestamp: i64,
+    body: &[u8],
+) -> Result<Hmac<Sha256>, SignatureError> {
+    let key = secret.strip_prefix(PREFIX).unwrap_or(secret);
+    let key = STANDARD
+        .decode(key)
+        .map_err(|_| SignatureError::BadSecret)?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).map_err(|_| SignatureError::BadSecret)?;
+    mac.update(id.as_bytes());
+    mac.update(b".");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    Ok(mac)
+}
+
+/// The `webhook-signature` header value for one message.
+pub fn sign(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> Result<String, SignatureError> {
+    let tag = mac(secret, id, timestamp, body)?.finalize().into_bytes();
+    Ok(format!("v1,{}", STANDARD.encode(tag)))
+}
+
+/// Checks a `webhook-signature` header (space-separated signatures) the way a
+/// receiver does, refusing timestamps more than `tolerance` seconds from `now`.
+pub fn verify(
+    secret: &str,
+    id: &str,
+    timestamp: i64,
+    body: &[u8],
+    header: &str,
+    now: i64,
+    tolerance: i64,
+) -> Result<(), SignatureError> {
+    if (now - timestamp).abs() > tolerance {
+        return Err(SignatureError::Stale(tolerance));
+    }
+    for candidate in header.split(' ') {
+        let Some(encoded) = candidate.strip_prefix("v1,") else {
+            continue;
+        };
+        let Ok(tag) = STANDARD.decode(encoded) else {
+            continue;
+        };
+        if mac(secret, id, timestamp, body)?.verify_slice(&tag).is_ok() {
+            return Ok(());
+        }
+    }
+    Err(SignatureError::Mismatch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    const ID: &str = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+    const TS: i64 = 1614265330;
+    const BODY: &[u8] = br#"{"test": 2432232314}"#;
+
+    #[test]
+    fn matches_the_specs_published_example() {
+        assert_eq!(
+            sign(SECRET, ID, TS, BODY).unwrap(),
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+        );
+    }
+
+    #[test]
+    fn verifies_its_own_signatures_and_nothing_else() {
+        let header = sign(SECRET, ID, TS, BODY).unwrap();
+        assert_eq!(verify(SECRET, ID, TS, BODY, &header, TS + 10, 300), Ok(()));
+        assert_eq!(
+            verify(SECRET, ID, TS, b"{}", &header, TS, 300),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            verify(SECRET, ID, TS, BODY, &header, TS + 301, 300),
+            Err(SignatureError::Stale(300))
+        );
+        let fresh = new_secret();
+        assert!(fresh.starts_with(PREFIX));
+        assert_eq!(
+            verify(&fresh, ID, TS, BODY, &header, TS, 300),
+            Err(SignatureError::Mismatch)
+        );
+    }
+}
