@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing and dispatch. Each subcommand lives in
 //! its own file; errors end here, printed once, with a non-zero exit code.
 
+mod bench;
 mod events;
 mod plugin;
 mod render;
@@ -31,6 +32,9 @@ enum Command {
     Events(events::Command),
     /// Run the webhook service: API and delivery workers.
     Serve(serve::Serve),
+    /// Load test: a server, a local receiver and concurrent producers; prints
+    /// throughput and ingest-to-delivery latency.
+    Bench(bench::Bench),
 }
 
 pub fn main() -> ExitCode {
@@ -39,6 +43,7 @@ pub fn main() -> ExitCode {
         Command::Plugin(command) => plugin::run(command),
         Command::Events(command) => events::run(command),
         Command::Serve(args) => serve::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

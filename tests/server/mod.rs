@@ -1,0 +1,188 @@
+//! End-to-end harness: the real `kait serve` binary on `127.0.0.1:0` with its own
+//! data directory, an API client, and a receiver that forwards every request it
+//! gets into a channel and answers as the test tells it.
+#![allow(dead_code, unused_imports)]
+
+pub mod receiver;
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+pub use receiver::{Receiver, Reply};
+
+pub const ADMIN_KEY: &str = "test-admin-key-0123456789abcdef";
+
+/// How long a test waits for something before failing.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A running `kait serve`.
+pub struct Kait {
+    child: Child,
+    pub base: String,
+    pub dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+    pub client: reqwest::Client,
+}
+
+fn cache_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("kait-cache")
+}
+
+fn spawn(dir: &std::path::Path, env: &[(String, String)]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kait"))
+        .arg("serve")
+        .env("KAIT_DATA", dir.join("kait.db"))
+        .env("KAIT_LISTEN", "127.0.0.1:0")
+        .env("KAIT_ADMIN_KEY", ADMIN_KEY)
+        .env("KAIT_ALLOW_PRIVATE_DESTINATIONS", "true")
+        .env("KAIT_RETRY_SCHEDULE", r#"["200ms", "400ms", "600ms"]"#)
+        .env("KAIT_RETRY_JITTER", "0.0")
+        .env("KAIT_CACHE_DIR", cache_dir())
+        .env("KAIT_LOG", "warn")
+        .envs(env.iter().cloned())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start kait serve");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(rest) = line.strip_prefix("kait listening on ") {
+                let url = rest.split_whitespace().next().unwrap_or_default().to_string();
+                let _ = tx.send(url);
+            }
+        }
+    });
+    let base = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("kait serve printed its address");
+    (child, base)
+}
+
+impl Kait {
+    /// Starts the server with the test defaults plus `env`.
+    pub fn start(env: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let (child, base) = spawn(dir.path(), &env);
+        Self {
+            child,
+            base,
+            dir,
+            env,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    /// Kills the server with SIGKILL.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        self.child.wait().unwrap()
+    }
+
+    /// Starts the server again on the same data.
+    pub fn restart(&mut self) {
+        let (child, base) = spawn(self.dir.path(), &self.env);
+        self.child = child;
+        self.base = base;
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("kait.db")
+    }
+
+    /// One API call; the body (JSON, or text as a string) and status.
+    pub async fn call(&self, method: Method, path: &str, key: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("the API answers");
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(key), None).await
+    }
+
+    pub async fn post(&self, path: &str, key: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(key), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, key: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PATCH, path, Some(key), Some(body)).await
+    }
+
+    /// Creates a shop; returns its key.
+    pub async fn shop(&self, id: &str, plan: &str) -> String {
+        let (status, body) = self
+            .post("/v1/shops", ADMIN_KEY, json!({"id": id, "name": id.to_uppercase(), "plan": plan}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["key"].as_str().unwrap().to_string()
+    }
+
+    /// Creates a webhook; returns the whole response (with `signing_secret`).
+    pub async fn webhook(&self, shop: &str, key: &str, body: Value) -> Value {
+        let (status, created) = self.post(&format!("/v1/shops/{shop}/webhooks"), key, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        created
+    }
+
+    /// An `http` webhook to `url`.
+    pub async fn http_webhook(&self, shop: &str, key: &str, url: &str) -> Value {
+        self.webhook(shop, key, json!({"name": "orders", "plugin": "http", "config": {"url": url}}))
+            .await
+    }
+
+    /// Posts an event; returns status and body.
+    pub async fn event(&self, shop: &str, key: &str, event: &Value) -> (StatusCode, Value) {
+        self.post(&format!("/v1/shops/{shop}/events"), key, event.clone()).await
+    }
+
+    /// Polls a delivery until `done` holds for it.
+    pub async fn delivery_until(&self, shop: &str, key: &str, id: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let (status, delivery) = self.get(&format!("/v1/shops/{shop}/deliveries/{id}"), key).await;
+            assert_eq!(status, StatusCode::OK, "{delivery}");
+            if done(&delivery) {
+                return delivery;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "delivery never got there: {delivery:#}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Kait {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A sample event of `kind` for `shop` with the given id.
+pub fn event(kind: &str, shop: &str, id: &str) -> Value {
+    let mut event: Value = serde_json::from_str(kait::events::sample(kind).unwrap()).unwrap();
+    event["id"] = id.into();
+    event["shop"] = shop.into();
+    event
+}
