@@ -175,3 +175,6 @@ pub fn new_id(prefix: &str) -> String {
     let bytes: [u8; 12] = rand::random();
     format!("{prefix}_{}", hex::encode(bytes))
 }
+
+#[cfg(test)]
+mod tests;
