@@ -199,3 +199,17 @@ async fn a_webhook_test_delivers_a_sample_and_the_log_pages() {
     let (_, metrics) = kait.call(Method::GET, "/metrics", Some(ADMIN_KEY), None).await;
     assert!(metrics.as_str().unwrap().contains("kait_deliveries_total{outcome=\"succeeded\"} 6"), "{metrics}");
 }
+
+#[tokio::test]
+async fn private_destinations_are_refused_unless_allowed() {
+    let kait = Kait::start(&[("KAIT_ALLOW_PRIVATE_DESTINATIONS", "false")]);
+    let mut receiver = Receiver::start().await;
+    let key = kait.shop("mirfaith", "premium").await;
+    let hook = kait.http_webhook("mirfaith", &key, &receiver.url).await;
+    let path = format!("/v1/shops/mirfaith/webhooks/{}/test", hook["id"].as_str().unwrap());
+    let (_, tested) = kait.post(&path, &key, json!({})).await;
+    let attempt = &tested["attempt_log"][0];
+    assert_eq!(attempt["error_kind"], "destination_refused", "{tested:#}");
+    assert!(attempt["error"].as_str().unwrap().contains("allow_private_destinations"));
+    assert!(receiver.nothing_within(Duration::from_millis(300)).await);
+}

@@ -94,6 +94,7 @@ pub struct Sender {
     tokens: GoogleTokens,
     upstreams: Vec<(String, String)>,
     max_response_bytes: usize,
+    allow_private: bool,
 }
 
 impl Sender {
@@ -120,6 +121,7 @@ impl Sender {
                 })
                 .collect(),
             max_response_bytes: config.max_response_bytes,
+            allow_private: config.allow_private_destinations,
         })
     }
 
@@ -208,6 +210,15 @@ impl Sender {
                 url.scheme()
             )));
         }
+        if !self.allow_private && private_literal(&url) {
+            return Err((
+                "destination_refused",
+                format!(
+                    "{} is a private or loopback address; allow_private_destinations permits it for local development",
+                    url.host_str().unwrap_or_default()
+                ),
+            ));
+        }
         let mut headers = HeaderMap::new();
         for (name, value) in &request.headers {
             let name = HeaderName::from_bytes(name.as_bytes())
@@ -259,6 +270,36 @@ impl Sender {
             }
         }
         url.to_string()
+    }
+}
+
+/// Whether the URL names a private, loopback or link-local host literally. (Names
+/// that resolve to such addresses are the SSRF guard's business.)
+fn private_literal(url: &reqwest::Url) -> bool {
+    use std::net::Ipv4Addr;
+    let v4 = |ip: Ipv4Addr| {
+        ip.is_private()
+            || ip.is_loopback()
+            || ip.is_link_local()
+            || ip.is_unspecified()
+            || ip.is_broadcast()
+            || (ip.octets()[0] == 100 && (ip.octets()[1] & 0xc0) == 64)
+    };
+    match url.host() {
+        Some(url::Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => v4(ip),
+        Some(url::Host::Ipv6(ip)) => {
+            let first = ip.segments()[0];
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || ip.to_ipv4_mapped().is_some_and(v4)
+        }
+        None => true,
     }
 }
 
@@ -332,5 +373,34 @@ fn classify_body(error: &str) -> &'static str {
         "timeout"
     } else {
         "connection"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::private_literal;
+
+    #[test]
+    fn private_and_loopback_literals_are_recognised() {
+        for url in [
+            "http://127.0.0.1:8080/",
+            "http://10.1.2.3/",
+            "http://192.168.0.1/",
+            "http://172.16.5.5/",
+            "http://169.254.169.254/latest/meta-data",
+            "http://100.64.0.1/",
+            "http://0.0.0.0/",
+            "http://localhost:3000/",
+            "http://api.localhost/",
+            "http://[::1]/",
+            "http://[fd00::1]/",
+            "http://[fe80::1]/",
+            "http://[::ffff:127.0.0.1]/",
+        ] {
+            assert!(private_literal(&url.parse().unwrap()), "{url}");
+        }
+        for url in ["https://hooks.example.com/x", "http://1.1.1.1/", "http://[2606:4700:4700::1111]/"] {
+            assert!(!private_literal(&url.parse().unwrap()), "{url}");
+        }
     }
 }
