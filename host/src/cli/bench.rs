@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use axum::body::Bytes;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use clap::Args;
@@ -25,8 +25,8 @@ use tokio::task::JoinSet;
 use kait::config::ServeConfig;
 use kait::server::Server;
 
-/// Events sent, and waited for, before measuring: compiles nothing twice, fills
-/// the connection pools and warms the plugin instances.
+/// Events sent and delivered before measuring, so that connection pools and warm
+/// plugin instances exist when the clock starts.
 const WARM_UP: usize = 200;
 /// How long delivery of the measured events may take before giving up.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(120);
@@ -53,13 +53,15 @@ pub struct Bench {
 }
 
 pub fn run(args: Bench) -> anyhow::Result<()> {
-    anyhow::ensure!(args.events > 0, "--events must be at least 1");
-    anyhow::ensure!(args.producers > 0, "--producers must be at least 1");
-    anyhow::ensure!(args.workers > 0, "--workers must be at least 1");
-    if let Some(rate) = args.rate {
-        anyhow::ensure!(rate > 0.0 && rate.is_finite(), "--rate must be above 0");
-    }
-    // Failed attempts are logged at info; only what is worse would skew a run.
+    let counts = [args.events, args.producers, args.workers];
+    anyhow::ensure!(
+        !counts.contains(&0),
+        "--events, --producers and --workers must be above 0"
+    );
+    let rate_ok = args.rate.is_none_or(|rate| rate > 0.0 && rate.is_finite());
+    anyhow::ensure!(rate_ok, "--rate must be above 0");
+    // The server's per-request info lines would drown the report; warnings
+    // (a store or worker in trouble) are what explain a bad run.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
         .with_writer(std::io::stderr)
@@ -97,14 +99,6 @@ async fn bench(args: Bench) -> anyhow::Result<()> {
     std::fs::create_dir(&scratch.path)
         .with_context(|| format!("create {}", scratch.path.display()))?;
 
-    let arrivals = Arrivals::default();
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-    let hook = format!("http://{}/hook", listener.local_addr()?);
-    let router = axum::Router::new()
-        .route("/hook", axum::routing::post(receive))
-        .with_state(arrivals.clone());
-    let receiver = tokio::spawn(async move { axum::serve(listener, router).await });
-
     let admin_key = hex::encode(rand::random::<[u8; 16]>());
     let server = Server::start(ServeConfig {
         listen: ([127, 0, 0, 1], 0).into(),
@@ -117,28 +111,24 @@ async fn bench(args: Bench) -> anyhow::Result<()> {
         ..ServeConfig::default()
     })
     .await?;
-    let result = drive(&args, &server, &admin_key, &hook, &arrivals).await;
+    let result = drive(&args, &server, &admin_key).await;
     server.shutdown().await;
-    receiver.abort();
     if args.keep_data {
         println!("data kept in {}", scratch.path.display());
     }
     result
 }
 
-async fn receive(State(arrivals): State<Arrivals>, body: Bytes) -> StatusCode {
+/// The part of a delivered event the receiver needs.
+#[derive(serde::Deserialize)]
+struct Delivered {
+    id: String,
+}
+
+async fn receive(State(arrivals): State<Arrivals>, Json(event): Json<Delivered>) {
     let now = Instant::now();
-    #[derive(serde::Deserialize)]
-    struct Event {
-        id: String,
-    }
-    match serde_json::from_slice::<Event>(&body) {
-        Ok(event) => {
-            arrivals.lock().unwrap().entry(event.id).or_insert(now);
-            StatusCode::OK
-        }
-        Err(_) => StatusCode::BAD_REQUEST,
-    }
+    // Deliveries are at least once: a repeat must not move the first arrival.
+    arrivals.lock().unwrap().entry(event.id).or_insert(now);
 }
 
 /// Where and how producers post events.
@@ -149,23 +139,30 @@ struct Target {
     template: Value,
 }
 
-async fn drive(
-    args: &Bench,
-    server: &Server,
-    admin_key: &str,
-    hook: &str,
-    arrivals: &Arrivals,
-) -> anyhow::Result<()> {
+async fn drive(args: &Bench, server: &Server, admin_key: &str) -> anyhow::Result<()> {
+    let arrivals = Arrivals::default();
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let hook = format!("http://{}/hook", listener.local_addr()?);
+    let router = axum::Router::new()
+        .route("/hook", axum::routing::post(receive))
+        .with_state(arrivals.clone());
+    // Dies with the runtime when the run ends.
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()?;
     let base = format!("http://{}/v1/shops", server.addr);
     let shop = json!({"id": "bench", "name": "Bench", "plan": "premium"});
-    let created = post_json(&client, &base, admin_key, shop).await?;
+    let created = post(&client, &base, admin_key, shop, StatusCode::CREATED).await;
+    let created = created.map_err(|e| anyhow::anyhow!("create the shop: {e}"))?;
+    let created: Value = serde_json::from_str(&created)?;
     let key = created["key"].as_str().context("no shop key")?.to_string();
     let webhook = json!({"name": "bench", "plugin": "http", "events": ["order.paid"],
         "config": {"url": hook}});
-    post_json(&client, &format!("{base}/bench/webhooks"), &key, webhook).await?;
+    let url = format!("{base}/bench/webhooks");
+    let created = post(&client, &url, &key, webhook, StatusCode::CREATED).await;
+    created.map_err(|e| anyhow::anyhow!("create the webhook: {e}"))?;
 
     let sample = kait::events::sample("order.paid").context("no order.paid sample")?;
     let mut template: Value = serde_json::from_str(sample)?;
@@ -177,226 +174,159 @@ async fn drive(
         template,
     });
 
-    let warm = produce(&target, "evt_warm", WARM_UP, args.producers, None).await;
-    let ids = warm.accepted.iter().map(|sent| sent.id.clone()).collect();
-    anyhow::ensure!(warm.errors.is_empty(), "warm-up refused: {:?}", warm.errors);
-    let missing = wait_for(arrivals, ids, DELIVERY_TIMEOUT).await;
-    anyhow::ensure!(
-        missing.is_empty(),
-        "warm-up: {} never delivered",
-        missing.len()
-    );
+    let (warm, errors) = produce(&target, "evt_warm", WARM_UP, args.producers, None).await;
+    anyhow::ensure!(errors.is_empty(), "warm-up refused: {errors:?}");
+    let missing = wait_for(&arrivals, &warm, DELIVERY_TIMEOUT).await;
+    anyhow::ensure!(missing == 0, "warm-up: {missing} events never arrived");
 
-    let run = produce(&target, "evt_bench", args.events, args.producers, args.rate).await;
-    let ids = run.accepted.iter().map(|sent| sent.id.clone()).collect();
-    let missing = wait_for(arrivals, ids, DELIVERY_TIMEOUT).await;
-    report(args, &run, &arrivals.lock().unwrap(), missing.len());
-    anyhow::ensure!(!run.accepted.is_empty(), "no event was accepted");
-    anyhow::ensure!(missing.is_empty(), "{} events never arrived", missing.len());
+    let (sent, errors) =
+        produce(&target, "evt_bench", args.events, args.producers, args.rate).await;
+    anyhow::ensure!(!sent.is_empty(), "no event was accepted: {errors:?}");
+    let missing = wait_for(&arrivals, &sent, DELIVERY_TIMEOUT).await;
+    report(args, &sent, &arrivals.lock().unwrap());
+    for (error, count) in errors {
+        println!("errors     {count} × {error}");
+    }
+    let secs = DELIVERY_TIMEOUT.as_secs();
+    anyhow::ensure!(
+        missing == 0,
+        "{missing} accepted events not delivered within {secs} s"
+    );
     Ok(())
 }
 
-async fn post_json(
+/// Posts `body`; any status but `expect` is an error, described for the report.
+async fn post(
     client: &reqwest::Client,
     url: &str,
     key: &str,
     body: Value,
-) -> anyhow::Result<Value> {
-    let response = client
-        .post(url)
-        .bearer_auth(key)
-        .header(CONTENT_TYPE, "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .with_context(|| format!("POST {url}"))?;
+    expect: StatusCode,
+) -> Result<String, String> {
+    let request = client.post(url).bearer_auth(key).body(body.to_string());
+    let response = request.header(CONTENT_TYPE, "application/json").send();
+    let response = response.await.map_err(|e| format!("POST failed: {e}"))?;
     let status = response.status();
-    let text = response.text().await?;
-    anyhow::ensure!(status.is_success(), "POST {url}: {status}: {text}");
-    Ok(serde_json::from_str(&text)?)
+    // Read to the end either way, so the connection goes back to the pool.
+    let text = response.text().await.unwrap_or_default();
+    if status != expect {
+        let excerpt: String = text.chars().take(200).collect();
+        return Err(format!("{status}: {excerpt}"));
+    }
+    Ok(text)
 }
 
-/// One accepted event.
+/// One accepted event: when its request started and when the 202 came back.
 struct Sent {
     id: String,
     began: Instant,
     accepted: Instant,
 }
 
-/// What a run of producers did.
-#[derive(Default)]
-struct Produced {
-    accepted: Vec<Sent>,
-    /// Refusals and failures, counted by what happened.
-    errors: HashMap<String, usize>,
-    /// The furthest any request started behind its slot (with a rate).
-    lag: Duration,
-}
-
-/// Posts `count` events named `<prefix>_<i>` from `producers` tasks. With a rate,
-/// event i is due at start + i/rate whether or not earlier ones were answered, so a
-/// slow server meets the same offered load instead of slowing the producers down.
+/// Posts `count` events named `<prefix>_<i>` from `producers` tasks; returns those
+/// accepted and the rest counted by error. With a rate, event i is due at
+/// start + i/rate whether or not earlier ones were answered, so a slow server
+/// meets the same offered load instead of slowing the producers down.
 async fn produce(
     target: &Arc<Target>,
     prefix: &'static str,
     count: usize,
     producers: usize,
     rate: Option<f64>,
-) -> Produced {
+) -> (Vec<Sent>, HashMap<String, usize>) {
     let next = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let mut tasks = JoinSet::new();
     for _ in 0..producers.min(count) {
         let (target, next) = (target.clone(), next.clone());
         tasks.spawn(async move {
-            let mut done = Produced::default();
+            let mut outcomes = Vec::new();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= count {
-                    break done;
+                    break outcomes;
                 }
                 if let Some(rate) = rate {
                     let slot = start + Duration::from_secs_f64(i as f64 / rate);
                     tokio::time::sleep_until(slot.into()).await;
-                    done.lag = done.lag.max(slot.elapsed());
                 }
                 let id = format!("{prefix}_{i}");
+                let mut event = target.template.clone();
+                event["id"] = json!(id);
                 let began = Instant::now();
-                match post_event(&target, &id).await {
-                    Ok(()) => done.accepted.push(Sent {
-                        id,
-                        began,
-                        accepted: Instant::now(),
-                    }),
-                    Err(error) => *done.errors.entry(error).or_default() += 1,
-                }
+                let (client, url, key) = (&target.client, &target.url, &target.key);
+                let posted = post(client, url, key, event, StatusCode::ACCEPTED).await;
+                let accepted = Instant::now();
+                outcomes.push(posted.map(|_| Sent {
+                    id,
+                    began,
+                    accepted,
+                }));
             }
         });
     }
-    let mut all = Produced::default();
-    for done in tasks.join_all().await {
-        all.accepted.extend(done.accepted);
-        for (error, n) in done.errors {
-            *all.errors.entry(error).or_default() += n;
+    let (mut sent, mut errors) = (Vec::with_capacity(count), HashMap::new());
+    for outcome in tasks.join_all().await.into_iter().flatten() {
+        match outcome {
+            Ok(one) => sent.push(one),
+            Err(error) => *errors.entry(error).or_default() += 1,
         }
-        all.lag = all.lag.max(done.lag);
     }
-    all
+    (sent, errors)
 }
 
-/// Posts one event; anything but a 202 is an error, described for the report.
-async fn post_event(target: &Target, id: &str) -> Result<(), String> {
-    let mut event = target.template.clone();
-    event["id"] = json!(id);
-    let response = target
-        .client
-        .post(&target.url)
-        .bearer_auth(&target.key)
-        .header(CONTENT_TYPE, "application/json")
-        .body(event.to_string())
-        .send()
-        .await
-        .map_err(|e| format!("request failed: {e}"))?;
-    let status = response.status();
-    // Read to the end even on success, so the connection goes back to the pool.
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| format!("answer cut: {e}"))?;
-    if status == StatusCode::ACCEPTED {
-        return Ok(());
-    }
-    let text = String::from_utf8_lossy(&body);
-    Err(format!(
-        "{status}: {}",
-        text.chars().take(200).collect::<String>()
-    ))
-}
-
-/// Waits until every id has arrived or `timeout` passes; returns those still missing.
-async fn wait_for(arrivals: &Arrivals, mut ids: Vec<String>, timeout: Duration) -> Vec<String> {
+/// Waits until every event has arrived or `timeout` passes; returns how many have not.
+async fn wait_for(arrivals: &Arrivals, sent: &[Sent], timeout: Duration) -> usize {
     let deadline = Instant::now() + timeout;
+    let mut ids: Vec<&str> = sent.iter().map(|sent| sent.id.as_str()).collect();
     loop {
         {
             let arrived = arrivals.lock().unwrap();
-            ids.retain(|id| !arrived.contains_key(id));
+            ids.retain(|id| !arrived.contains_key(*id));
         }
         if ids.is_empty() || Instant::now() >= deadline {
-            return ids;
+            return ids.len();
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
-fn report(args: &Bench, run: &Produced, arrivals: &HashMap<String, Instant>, missing: usize) {
-    let rate = args
-        .rate
-        .map_or("unlimited".to_string(), |r| format!("{r}/s"));
+fn report(args: &Bench, sent: &[Sent], arrivals: &HashMap<String, Instant>) {
+    let rate = args.rate.map_or("unlimited".into(), |r| format!("{r}/s"));
+    let (events, producers, workers) = (args.events, args.producers, args.workers);
+    println!("kait bench: {events} events, {producers} producers, {workers} workers, rate {rate}");
+    let first = sent
+        .iter()
+        .map(|s| s.began)
+        .min()
+        .unwrap_or_else(Instant::now);
+    let last_202 = sent.iter().map(|s| s.accepted).max().unwrap_or(first);
+    let [p50, p99, _] = spread(sent.iter().map(|s| s.accepted - s.began).collect());
+    let (n, took) = (sent.len(), (last_202 - first).as_secs_f64());
+    let per_sec = n as f64 / took;
     println!(
-        "kait bench: {} events, {} producers, {} workers, rate {rate}",
-        args.events, args.producers, args.workers
+        "accepted   {n} events in {took:.2} s = {per_sec:.0} events/s \
+         (ingest p50 {p50:.1} ms, p99 {p99:.1} ms)"
     );
-    let n = run.accepted.len();
-    if let Some(first) = run.accepted.iter().map(|sent| sent.began).min() {
-        let last_202 = run.accepted.iter().map(|sent| sent.accepted).max().unwrap();
-        let mut ingest: Vec<Duration> = run.accepted.iter().map(|s| s.accepted - s.began).collect();
-        let mut latency = Vec::with_capacity(n);
-        let mut last_arrival = first;
-        for sent in &run.accepted {
-            if let Some(&arrived) = arrivals.get(&sent.id) {
-                latency.push(arrived.saturating_duration_since(sent.began));
-                last_arrival = last_arrival.max(arrived);
-            }
-        }
-        ingest.sort();
-        latency.sort();
-        let (took, delivered) = (last_202 - first, last_arrival - first);
-        println!(
-            "accepted   {n} events in {:.2} s = {:.0} events/s (ingest p50 {:.1} ms, p99 {:.1} ms)",
-            took.as_secs_f64(),
-            n as f64 / took.as_secs_f64(),
-            ms(percentile(&ingest, 0.50)),
-            ms(percentile(&ingest, 0.99)),
-        );
-        println!(
-            "delivered  {} events in {:.2} s = {:.0} events/s",
-            latency.len(),
-            delivered.as_secs_f64(),
-            latency.len() as f64 / delivered.as_secs_f64(),
-        );
-        println!(
-            "latency    ingest→delivery p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-            ms(percentile(&latency, 0.50)),
-            ms(percentile(&latency, 0.99)),
-            ms(latency.last().copied().unwrap_or_default()),
-        );
-    }
-    if args.rate.is_some() {
-        println!(
-            "schedule   producers started up to {:.1} ms late",
-            ms(run.lag)
-        );
-    }
-    if missing > 0 {
-        let secs = DELIVERY_TIMEOUT.as_secs();
-        println!("missing    {missing} accepted events not delivered within {secs} s");
-    }
-    let mut errors: Vec<_> = run.errors.iter().collect();
-    errors.sort_by(|a, b| b.1.cmp(a.1));
-    for (error, count) in errors {
-        println!("errors     {count} × {error}");
-    }
+    let arrived: Vec<(Instant, Instant)> = sent
+        .iter()
+        .filter_map(|s| Some((s.began, *arrivals.get(&s.id)?)))
+        .collect();
+    let last_arrival = arrived.iter().map(|a| a.1).max().unwrap_or(first);
+    let (n, took) = (arrived.len(), (last_arrival - first).as_secs_f64());
+    let per_sec = n as f64 / took;
+    println!("delivered  {n} events in {took:.2} s = {per_sec:.0} events/s");
+    let [p50, p99, max] = spread(arrived.iter().map(|(began, at)| *at - *began).collect());
+    println!("latency    ingest→delivery p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms");
 }
 
-/// Nearest-rank percentile of sorted durations.
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = (p * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
+/// p50, p99 (nearest rank) and max, in milliseconds.
+fn spread(mut durations: Vec<Duration>) -> [f64; 3] {
+    durations.sort();
+    let at = |p: f64| {
+        let rank = (p * durations.len() as f64).ceil() as usize;
+        let d = durations.get(rank.max(1) - 1).copied().unwrap_or_default();
+        d.as_secs_f64() * 1e3
+    };
+    [at(0.50), at(0.99), at(1.0)]
 }
