@@ -65,7 +65,7 @@ pub async fn ingest(
             ),
         ));
     }
-    if state.service.store.shop(&shop).await?.is_none() {
+    if !state.shop_exists(&shop).await? {
         return Err(ApiError::not_found(format!("shop {shop}")));
     }
     let now = state.service.clock.now();

@@ -33,6 +33,22 @@ pub struct AppState {
     /// SHA-256 of the admin key.
     pub admin_hash: String,
     keys: Arc<auth::KeyCache>,
+    shops: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+}
+
+impl AppState {
+    /// Whether the shop exists. Shops are never deleted, so a yes is remembered
+    /// and the hot ingest path skips the database read.
+    pub async fn shop_exists(&self, shop: &str) -> Result<bool, error::ApiError> {
+        if self.shops.lock().unwrap().contains(shop) {
+            return Ok(true);
+        }
+        let exists = self.service.store.shop(shop).await?.is_some();
+        if exists {
+            self.shops.lock().unwrap().insert(shop.to_string());
+        }
+        Ok(exists)
+    }
 }
 
 /// One page of a list.
@@ -85,6 +101,7 @@ pub fn router(service: Arc<Service>, admin_hash: String) -> Router {
         service,
         admin_hash,
         keys: Arc::default(),
+        shops: Arc::default(),
     };
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(shops::create, shops::list))
