@@ -44,6 +44,20 @@ async fn telegram_messages_reach_the_bot_api_and_honour_retry_after() {
     let url = log[0]["requests"][0]["request"]["url"].as_str().unwrap();
     assert_eq!(url, "https://api.telegram.org/bot••••oken/sendMessage");
     assert!(!delivery.to_string().contains(TOKEN), "the bot token leaked into the log");
+
+    // A template that renders nothing makes the plugin skip: recorded as skipped.
+    let quiet = kait
+        .webhook(
+            "mirfaith",
+            &key,
+            json!({"name": "quiet", "plugin": "telegram", "config": {"bot_token": TOKEN, "chat_id": "-100", "template": "{% if false %}never{% endif %}"}}),
+        )
+        .await;
+    let path = format!("/v1/shops/mirfaith/webhooks/{}/test", quiet["id"].as_str().unwrap());
+    let (_, tested) = kait.post(&path, &key, json!({"type": "order.shipped"})).await;
+    assert_eq!(tested["status"], "skipped", "{tested:#}");
+    assert_eq!(tested["attempt_log"][0]["outcome"], "skipped");
+    assert!(tested["attempt_log"][0]["error"].as_str().unwrap().contains("empty message"));
 }
 
 fn service_account() -> Value {
