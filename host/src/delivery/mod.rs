@@ -399,7 +399,11 @@ mod tests {
         ] {
             assert!(private_literal(&url.parse().unwrap()), "{url}");
         }
-        for url in ["https://hooks.example.com/x", "http://1.1.1.1/", "http://[2606:4700:4700::1111]/"] {
+        for url in [
+            "https://hooks.example.com/x",
+            "http://1.1.1.1/",
+            "http://[2606:4700:4700::1111]/",
+        ] {
             assert!(!private_literal(&url.parse().unwrap()), "{url}");
         }
     }
