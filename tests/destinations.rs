@@ -25,7 +25,9 @@ async fn telegram_messages_reach_the_bot_api_and_honour_retry_after() {
     .await;
     telegram.answer([Reply::status(429).body(r#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 1","parameters":{"retry_after":1}}"#)]);
     telegram.answer_always(Reply::status(200).body(r#"{"ok":true,"result":{"message_id":7}}"#));
-    let (status, accepted) = kait.event("mirfaith", &key, &event("order.paid", "mirfaith", "evt-tg")).await;
+    let (status, accepted) = kait
+        .event("mirfaith", &key, &event("order.paid", "mirfaith", "evt-tg"))
+        .await;
     assert_eq!(status, StatusCode::ACCEPTED);
     let id = accepted["deliveries"][0]["id"].as_str().unwrap();
 
@@ -34,16 +36,28 @@ async fn telegram_messages_reach_the_bot_api_and_honour_retry_after() {
     let message = first.json();
     assert_eq!(message["chat_id"], "-1001234567890");
     assert_eq!(message["parse_mode"], "HTML");
-    assert!(message["text"].as_str().unwrap().contains("1262140"), "{message}");
+    assert!(
+        message["text"].as_str().unwrap().contains("1262140"),
+        "{message}"
+    );
     telegram.next().await;
 
-    let delivery = kait.delivery_until("mirfaith", &key, id, |d| d["status"] == "succeeded").await;
+    let delivery = kait
+        .delivery_until("mirfaith", &key, id, |d| d["status"] == "succeeded")
+        .await;
     let log = &delivery["attempt_log"];
-    let at = |n: usize| chrono::DateTime::parse_from_rfc3339(log[n]["at"].as_str().unwrap()).unwrap();
-    assert!(at(1) - at(0) >= chrono::Duration::milliseconds(900), "retry_after 1 s was not honoured");
+    let at =
+        |n: usize| chrono::DateTime::parse_from_rfc3339(log[n]["at"].as_str().unwrap()).unwrap();
+    assert!(
+        at(1) - at(0) >= chrono::Duration::milliseconds(900),
+        "retry_after 1 s was not honoured"
+    );
     let url = log[0]["requests"][0]["request"]["url"].as_str().unwrap();
     assert_eq!(url, "https://api.telegram.org/bot••••oken/sendMessage");
-    assert!(!delivery.to_string().contains(TOKEN), "the bot token leaked into the log");
+    assert!(
+        !delivery.to_string().contains(TOKEN),
+        "the bot token leaked into the log"
+    );
 
     // A template that renders nothing makes the plugin skip: recorded as skipped.
     let quiet = kait
@@ -53,22 +67,43 @@ async fn telegram_messages_reach_the_bot_api_and_honour_retry_after() {
             json!({"name": "quiet", "plugin": "telegram", "config": {"bot_token": TOKEN, "chat_id": "-100", "template": "{% if false %}never{% endif %}"}}),
         )
         .await;
-    let path = format!("/v1/shops/mirfaith/webhooks/{}/test", quiet["id"].as_str().unwrap());
-    let (_, tested) = kait.post(&path, &key, json!({"type": "order.shipped"})).await;
+    let path = format!(
+        "/v1/shops/mirfaith/webhooks/{}/test",
+        quiet["id"].as_str().unwrap()
+    );
+    let (_, tested) = kait
+        .post(&path, &key, json!({"type": "order.shipped"}))
+        .await;
     assert_eq!(tested["status"], "skipped", "{tested:#}");
     assert_eq!(tested["attempt_log"][0]["outcome"], "skipped");
-    assert!(tested["attempt_log"][0]["error"].as_str().unwrap().contains("empty message"));
+    assert!(
+        tested["attempt_log"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("empty message")
+    );
 }
 
 fn service_account() -> Value {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("key.pem");
     let made = std::process::Command::new("openssl")
-        .args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out"])
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+        ])
         .arg(&path)
         .output()
         .expect("openssl is installed");
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
     json!({
         "type": "service_account",
         "project_id": "kait-test",
@@ -83,9 +118,15 @@ fn service_account() -> Value {
 async fn sheets_rows_are_appended_with_a_token_minted_once() {
     let mut google = Receiver::start().await;
     let mut sheets = Receiver::start().await;
-    let upstreams = format!(r#"{{ "https://sheets.googleapis.com" = "{}" }}"#, sheets.url);
+    let upstreams = format!(
+        r#"{{ "https://sheets.googleapis.com" = "{}" }}"#,
+        sheets.url
+    );
     let token_url = format!("{}/token", google.url);
-    let kait = Kait::start(&[("KAIT_UPSTREAMS", &upstreams), ("KAIT_GOOGLE_TOKEN_URL", &token_url)]);
+    let kait = Kait::start(&[
+        ("KAIT_UPSTREAMS", &upstreams),
+        ("KAIT_GOOGLE_TOKEN_URL", &token_url),
+    ]);
     let key = kait.shop("mirfaith", "premium").await;
     let credentials = service_account();
     kait.webhook(
@@ -94,25 +135,64 @@ async fn sheets_rows_are_appended_with_a_token_minted_once() {
         json!({"name": "sales", "plugin": "sheets", "events": ["order.paid"], "config": {"spreadsheet_id": "sheet123", "sheet": "Jualan", "credentials": credentials}}),
     )
     .await;
-    google.answer_always(Reply::status(200).body(r#"{"access_token":"ya29.fake-access-token","expires_in":3600,"token_type":"Bearer"}"#));
+    google.answer_always(Reply::status(200).body(
+        r#"{"access_token":"ya29.fake-access-token","expires_in":3600,"token_type":"Bearer"}"#,
+    ));
     sheets.answer_always(Reply::status(200).body(r#"{"updates":{"updatedRows":1}}"#));
 
     let mut ids = Vec::new();
     for n in 0..2 {
-        let (_, accepted) = kait.event("mirfaith", &key, &event("order.paid", "mirfaith", &format!("evt-row-{n}"))).await;
-        ids.push(accepted["deliveries"][0]["id"].as_str().unwrap().to_string());
+        let (_, accepted) = kait
+            .event(
+                "mirfaith",
+                &key,
+                &event("order.paid", "mirfaith", &format!("evt-row-{n}")),
+            )
+            .await;
+        ids.push(
+            accepted["deliveries"][0]["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
         let append = sheets.next().await;
-        assert!(append.path.starts_with("/v4/spreadsheets/sheet123/values/Jualan!A1:append"), "{}", append.path);
-        assert_eq!(append.header("authorization"), "Bearer ya29.fake-access-token");
-        assert!(append.json()["values"][0].as_array().is_some_and(|row| !row.is_empty()));
+        assert!(
+            append
+                .path
+                .starts_with("/v4/spreadsheets/sheet123/values/Jualan!A1:append"),
+            "{}",
+            append.path
+        );
+        assert_eq!(
+            append.header("authorization"),
+            "Bearer ya29.fake-access-token"
+        );
+        assert!(
+            append.json()["values"][0]
+                .as_array()
+                .is_some_and(|row| !row.is_empty())
+        );
     }
     let exchange = google.next().await;
     let form = String::from_utf8_lossy(&exchange.body).to_string();
-    assert!(form.contains("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer"), "{form}");
+    assert!(
+        form.contains("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer"),
+        "{form}"
+    );
     assert!(form.contains("assertion="), "{form}");
-    assert!(google.nothing_within(std::time::Duration::from_millis(300)).await, "the token is cached");
+    assert!(
+        google
+            .nothing_within(std::time::Duration::from_millis(300))
+            .await,
+        "the token is cached"
+    );
 
-    let delivery = kait.delivery_until("mirfaith", &key, &ids[1], |d| d["status"] == "succeeded").await;
+    let delivery = kait
+        .delivery_until("mirfaith", &key, &ids[1], |d| d["status"] == "succeeded")
+        .await;
     let text = delivery.to_string();
-    assert!(!text.contains("fake-access-token") && !text.contains("BEGIN PRIVATE KEY"), "{delivery:#}");
+    assert!(
+        !text.contains("fake-access-token") && !text.contains("BEGIN PRIVATE KEY"),
+        "{delivery:#}"
+    );
 }

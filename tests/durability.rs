@@ -57,7 +57,11 @@ async fn kill_9_while_loading_loses_no_accepted_event() {
         producer.await.unwrap();
     }
     let accepted = accepted.lock().unwrap().clone();
-    assert!(accepted.len() >= 300 && accepted.len() < 1000, "killed mid-load: {}", accepted.len());
+    assert!(
+        accepted.len() >= 300 && accepted.len() < 1000,
+        "killed mid-load: {}",
+        accepted.len()
+    );
 
     kait.restart();
     let mut delivered = HashSet::new();
@@ -74,18 +78,31 @@ async fn sigterm_finishes_in_flight_deliveries_and_exits_0() {
     let key = kait.shop("mirfaith", "premium").await;
     kait.http_webhook("mirfaith", &key, &receiver.url).await;
     receiver.answer([Reply::status(200).delay(Duration::from_secs(2))]);
-    let (_, accepted) = kait.event("mirfaith", &key, &event("order.paid", "mirfaith", "evt-slow")).await;
-    let id = accepted["deliveries"][0]["id"].as_str().unwrap().to_string();
+    let (_, accepted) = kait
+        .event(
+            "mirfaith",
+            &key,
+            &event("order.paid", "mirfaith", "evt-slow"),
+        )
+        .await;
+    let id = accepted["deliveries"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     receiver.next().await;
 
     let status = kait.terminate();
     assert!(status.success(), "exit status {status}");
 
     kait.restart();
-    let (_, delivery) = kait.get(&format!("/v1/shops/mirfaith/deliveries/{id}"), &key).await;
+    let (_, delivery) = kait
+        .get(&format!("/v1/shops/mirfaith/deliveries/{id}"), &key)
+        .await;
     assert_eq!(delivery["status"], "succeeded", "{delivery:#}");
     assert_eq!(delivery["attempts"], 1);
     let conn = rusqlite::Connection::open(kait.db()).unwrap();
-    let mode: String = conn.pragma_query_value(None, "journal_mode", |row| row.get(0)).unwrap();
+    let mode: String = conn
+        .pragma_query_value(None, "journal_mode", |row| row.get(0))
+        .unwrap();
     assert_eq!(mode, "wal");
 }

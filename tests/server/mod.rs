@@ -54,7 +54,11 @@ fn spawn(dir: &std::path::Path, env: &[(String, String)]) -> (Child, String) {
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             if let Some(rest) = line.strip_prefix("kait listening on ") {
-                let url = rest.split_whitespace().next().unwrap_or_default().to_string();
+                let url = rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
                 let _ = tx.send(url);
             }
         }
@@ -69,7 +73,10 @@ impl Kait {
     /// Starts the server with the test defaults plus `env`.
     pub fn start(env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let (child, base) = spawn(dir.path(), &env);
         Self {
             child,
@@ -104,7 +111,13 @@ impl Kait {
     }
 
     /// One API call; the body (JSON, or text as a string) and status.
-    pub async fn call(&self, method: Method, path: &str, key: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut request = self.client.request(method, format!("{}{path}", self.base));
         if let Some(key) = key {
             request = request.bearer_auth(key);
@@ -115,7 +128,10 @@ impl Kait {
         let response = request.send().await.expect("the API answers");
         let status = response.status();
         let text = response.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn get(&self, path: &str, key: &str) -> (StatusCode, Value) {
@@ -133,7 +149,11 @@ impl Kait {
     /// Creates a shop; returns its key.
     pub async fn shop(&self, id: &str, plan: &str) -> String {
         let (status, body) = self
-            .post("/v1/shops", ADMIN_KEY, json!({"id": id, "name": id.to_uppercase(), "plan": plan}))
+            .post(
+                "/v1/shops",
+                ADMIN_KEY,
+                json!({"id": id, "name": id.to_uppercase(), "plan": plan}),
+            )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         body["key"].as_str().unwrap().to_string()
@@ -141,32 +161,50 @@ impl Kait {
 
     /// Creates a webhook; returns the whole response (with `signing_secret`).
     pub async fn webhook(&self, shop: &str, key: &str, body: Value) -> Value {
-        let (status, created) = self.post(&format!("/v1/shops/{shop}/webhooks"), key, body).await;
+        let (status, created) = self
+            .post(&format!("/v1/shops/{shop}/webhooks"), key, body)
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{created}");
         created
     }
 
     /// An `http` webhook to `url`.
     pub async fn http_webhook(&self, shop: &str, key: &str, url: &str) -> Value {
-        self.webhook(shop, key, json!({"name": "orders", "plugin": "http", "config": {"url": url}}))
-            .await
+        self.webhook(
+            shop,
+            key,
+            json!({"name": "orders", "plugin": "http", "config": {"url": url}}),
+        )
+        .await
     }
 
     /// Posts an event; returns status and body.
     pub async fn event(&self, shop: &str, key: &str, event: &Value) -> (StatusCode, Value) {
-        self.post(&format!("/v1/shops/{shop}/events"), key, event.clone()).await
+        self.post(&format!("/v1/shops/{shop}/events"), key, event.clone())
+            .await
     }
 
     /// Polls a delivery until `done` holds for it.
-    pub async fn delivery_until(&self, shop: &str, key: &str, id: &str, done: impl Fn(&Value) -> bool) -> Value {
+    pub async fn delivery_until(
+        &self,
+        shop: &str,
+        key: &str,
+        id: &str,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
         let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
-            let (status, delivery) = self.get(&format!("/v1/shops/{shop}/deliveries/{id}"), key).await;
+            let (status, delivery) = self
+                .get(&format!("/v1/shops/{shop}/deliveries/{id}"), key)
+                .await;
             assert_eq!(status, StatusCode::OK, "{delivery}");
             if done(&delivery) {
                 return delivery;
             }
-            assert!(tokio::time::Instant::now() < deadline, "delivery never got there: {delivery:#}");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "delivery never got there: {delivery:#}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

@@ -71,17 +71,29 @@ async fn a_lease_that_runs_out_returns_the_delivery_and_voids_the_late_answer() 
     let first = store.claim(clock.now(), LEASE, 10).await.unwrap();
     assert_eq!(first.len(), 1);
     clock.advance(Duration::from_millis(LEASE as u64 - 1));
-    assert!(store.claim(clock.now(), LEASE, 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .claim(clock.now(), LEASE, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     clock.advance(Duration::from_millis(2));
     let second = store.claim(clock.now(), LEASE, 10).await.unwrap();
     assert_eq!((second.len(), second[0].id.as_str()), (1, id.as_str()));
     assert!(second[0].lease > first[0].lease);
     let late = failure(&first[0], clock.now(), Next::RetryAt(clock.now()));
-    assert!(!store.record(late).await.unwrap(), "the first worker's answer is void");
+    assert!(
+        !store.record(late).await.unwrap(),
+        "the first worker's answer is void"
+    );
     let current = failure(&second[0], clock.now(), Next::RetryAt(clock.now() + 1000));
     assert!(store.record(current).await.unwrap());
     let delivery = store.delivery("s", &id).await.unwrap().unwrap();
-    assert_eq!((delivery.attempts, delivery.status), (1, DeliveryStatus::Pending));
+    assert_eq!(
+        (delivery.attempts, delivery.status),
+        (1, DeliveryStatus::Pending)
+    );
 }
 
 #[tokio::test]
@@ -93,16 +105,34 @@ async fn five_days_of_failures_disable_the_webhook() {
         let claimed = store.claim(clock.now(), LEASE, 1).await.unwrap();
         assert_eq!(claimed.len(), 1, "day {day}");
         let next = Next::RetryAt(clock.now() + DAY.as_millis() as Millis);
-        assert!(store.record(failure(&claimed[0], clock.now(), next)).await.unwrap());
+        assert!(
+            store
+                .record(failure(&claimed[0], clock.now(), next))
+                .await
+                .unwrap()
+        );
         let webhook = store.webhook("s", "wh_1").await.unwrap().unwrap();
-        let expected = if day < 5 { WebhookStatus::Active } else { WebhookStatus::Disabled };
+        let expected = if day < 5 {
+            WebhookStatus::Active
+        } else {
+            WebhookStatus::Disabled
+        };
         assert_eq!(webhook.status, expected, "day {day}");
         clock.advance(DAY);
     }
     let webhook = store.webhook("s", "wh_1").await.unwrap().unwrap();
-    assert!(webhook.disabled_reason.unwrap().contains("every attempt has failed since"));
+    assert!(
+        webhook
+            .disabled_reason
+            .unwrap()
+            .contains("every attempt has failed since")
+    );
     let delivery = store.delivery("s", &id).await.unwrap().unwrap();
-    assert_eq!(delivery.status, DeliveryStatus::Held, "waits for the webhook to be resumed");
+    assert_eq!(
+        delivery.status,
+        DeliveryStatus::Held,
+        "waits for the webhook to be resumed"
+    );
 }
 
 #[test]
@@ -110,10 +140,16 @@ fn a_database_that_is_not_in_wal_mode_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let conn = Connection::open(dir.path().join("plain.db")).unwrap();
     conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
-    assert!(matches!(check_durable(&conn), Err(StoreError::NotDurable(_))));
+    assert!(matches!(
+        check_durable(&conn),
+        Err(StoreError::NotDurable(_))
+    ));
     conn.pragma_update(None, "journal_mode", "WAL").unwrap();
     conn.pragma_update(None, "synchronous", "NORMAL").unwrap();
-    assert!(matches!(check_durable(&conn), Err(StoreError::NotDurable(_))));
+    assert!(matches!(
+        check_durable(&conn),
+        Err(StoreError::NotDurable(_))
+    ));
     conn.pragma_update(None, "synchronous", "FULL").unwrap();
     check_durable(&conn).unwrap();
 }
