@@ -320,15 +320,12 @@ async fn a_webhook_test_delivers_a_sample_and_the_log_pages() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 
     for n in 0..5 {
-        kait.event(
-            "mirfaith",
-            &key,
-            &event("order.paid", "mirfaith", &format!("evt-{n}")),
-        )
-        .await;
-    }
-    for _ in 0..5 {
+        let sample = event("order.paid", "mirfaith", &format!("evt-{n}"));
+        let (_, accepted) = kait.event("mirfaith", &key, &sample).await;
         receiver.next().await;
+        let id = delivery_id(&accepted);
+        kait.delivery_until("mirfaith", &key, &id, status_is("succeeded"))
+            .await;
     }
     let mut seen = Vec::new();
     let mut cursor = String::new();

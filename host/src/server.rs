@@ -101,6 +101,7 @@ impl Server {
         let _ = self.stop.send(true);
         let _ = self.workers.await;
         let _ = self.api.await;
+        self.service.store.close().await;
     }
 }
 

@@ -111,6 +111,13 @@ impl Store {
         self.writer.write(f).await
     }
 
+    /// Closes the store: idle readers first, then the writer, which finishes what
+    /// is queued and checkpoints the WAL into the database file.
+    pub async fn close(&self) {
+        self.readers.idle.lock().unwrap().clear();
+        self.writer.close().await;
+    }
+
     /// Checks the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.read(|conn| {

@@ -20,14 +20,20 @@ type Reply = Box<dyn FnOnce(Result<(), String>) + Send>;
 /// begun) it runs nothing.
 type Op = Box<dyn FnOnce(Option<&Connection>) -> Reply + Send>;
 
+enum Msg {
+    Op(Op),
+    /// Checkpoint the WAL into the database file, close, and answer.
+    Close(oneshot::Sender<()>),
+}
+
 #[derive(Clone)]
 pub(super) struct Writer {
-    queue: mpsc::Sender<Op>,
+    queue: mpsc::Sender<Msg>,
 }
 
 impl Writer {
     pub(super) fn start(conn: Connection) -> Self {
-        let (queue, ops) = mpsc::channel::<Op>();
+        let (queue, ops) = mpsc::channel::<Msg>();
         std::thread::Builder::new()
             .name("kait-store-writer".into())
             .spawn(move || run(conn, ops))
@@ -49,8 +55,18 @@ impl Writer {
                 let _ = tx.send(committed.map_err(StoreError::Commit).and(result));
             })
         });
-        self.queue.send(op).map_err(|_| StoreError::Closed)?;
+        self.queue
+            .send(Msg::Op(op))
+            .map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Finishes what is queued, checkpoints and closes the connection.
+    pub(super) async fn close(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.queue.send(Msg::Close(tx)).is_ok() {
+            let _ = rx.await;
+        }
     }
 }
 
@@ -68,18 +84,30 @@ fn in_savepoint<R>(
     result
 }
 
-fn run(conn: Connection, ops: mpsc::Receiver<Op>) {
-    while let Ok(first) = ops.recv() {
-        let mut replies = Vec::with_capacity(16);
-        let began = conn.execute_batch("BEGIN IMMEDIATE");
-        if let Err(error) = began {
+fn run(conn: Connection, queue: mpsc::Receiver<Msg>) {
+    let mut closing = None;
+    while closing.is_none() {
+        let first = match queue.recv() {
+            Ok(Msg::Op(op)) => op,
+            Ok(Msg::Close(done)) => {
+                closing = Some(done);
+                break;
+            }
+            Err(_) => break,
+        };
+        if let Err(error) = conn.execute_batch("BEGIN IMMEDIATE") {
             first(None)(Err(error.to_string()));
             continue;
         }
+        let mut replies = Vec::with_capacity(16);
         replies.push(first(Some(&conn)));
         while replies.len() < BATCH {
-            match ops.try_recv() {
-                Ok(op) => replies.push(op(Some(&conn))),
+            match queue.try_recv() {
+                Ok(Msg::Op(op)) => replies.push(op(Some(&conn))),
+                Ok(Msg::Close(done)) => {
+                    closing = Some(done);
+                    break;
+                }
                 Err(_) => break,
             }
         }
@@ -90,5 +118,12 @@ fn run(conn: Connection, ops: mpsc::Receiver<Op>) {
         for reply in replies {
             reply(committed.clone());
         }
+    }
+    // With the readers gone, closing the last connection after a full checkpoint
+    // leaves the database in its one file.
+    let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+    drop(conn);
+    if let Some(done) = closing {
+        let _ = done.send(());
     }
 }
