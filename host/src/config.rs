@@ -41,11 +41,20 @@ pub struct ServeConfig {
     pub request_timeout: Duration,
     /// Most response body bytes read; the rest is discarded.
     pub max_response_bytes: usize,
+    /// Most requests a plugin may ask for per event.
+    pub max_requests_per_event: usize,
+    /// Largest request body a plugin may ask to send.
+    pub max_request_body_bytes: usize,
     /// Largest accepted event body.
     pub max_event_bytes: usize,
     /// Allow destinations on private, loopback and link-local addresses (local
     /// development and tests only).
     pub allow_private_destinations: bool,
+    /// Ranges destinations may use although the block-list refuses them, e.g.
+    /// `["10.20.0.0/16"]` for a receiver on the local network.
+    pub allow_destinations: Vec<ipnet::IpNet>,
+    /// Refuse plain `http://` destinations.
+    pub https_only: bool,
     /// Sends requests for one origin to another, e.g. `"https://api.telegram.org" =
     /// "http://127.0.0.1:9000"` (local fakes of Telegram and Google in tests).
     pub upstreams: BTreeMap<String, String>,
@@ -54,6 +63,12 @@ pub struct ServeConfig {
     /// How long in-flight deliveries may take to finish after SIGTERM.
     #[serde(with = "humantime_serde")]
     pub shutdown_grace: Duration,
+    /// Longest a plugin call may run before it is stopped.
+    #[serde(with = "humantime_serde")]
+    pub plugin_deadline: Duration,
+    /// More plugins webhooks can name, loaded from component files at start:
+    /// `{ "name" = "path/to/plugin.wasm" }`.
+    pub plugins: BTreeMap<String, PathBuf>,
     /// Where compiled plugins are cached; unset: `KAIT_CACHE_DIR` or the user's cache.
     pub cache_dir: Option<PathBuf>,
     /// Log filter, in `tracing_subscriber::EnvFilter` syntax.
@@ -83,11 +98,17 @@ impl Default for ServeConfig {
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(15),
             max_response_bytes: 64 * 1024,
+            max_requests_per_event: 10,
+            max_request_body_bytes: 5 * 1024 * 1024,
             max_event_bytes: 256 * 1024,
             allow_private_destinations: false,
+            allow_destinations: Vec::new(),
+            https_only: false,
             upstreams: BTreeMap::new(),
             google_token_url: None,
             shutdown_grace: Duration::from_secs(30),
+            plugin_deadline: Duration::from_millis(100),
+            plugins: BTreeMap::new(),
             cache_dir: None,
             log: "info".to_string(),
         }
@@ -231,12 +252,14 @@ mod tests {
                     "KAIT_UPSTREAMS",
                     r#"{ "https://api.telegram.org" = "http://127.0.0.1:9" }"#,
                 ),
+                ("KAIT_PLUGIN_DEADLINE", "2s"),
                 ("KAIT_CACHE_DIR_UNRELATED", "x"),
                 ("PATH", "/bin"),
             ]),
         )
         .unwrap();
         assert_eq!(config.workers, 3);
+        assert_eq!(config.plugin_deadline, Duration::from_secs(2));
         assert_eq!(config.listen.port(), 0);
         assert_eq!(
             config.retry_schedule,

@@ -1,7 +1,9 @@
 //! The plugins a webhook can name, loaded once: the built-ins (`telegram`, `sheets`,
-//! `http`), each with its `info()` and the secret fields its schema marks.
+//! `http`) and any component files the settings name, each with its `info()` and
+//! the secret fields its schema marks.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::builtin;
@@ -38,6 +40,14 @@ pub enum RegistryError {
         /// Why.
         source: LoadError,
     },
+    /// Its file could not be read, or its name is taken.
+    #[error("plugin {name}: {message}")]
+    File {
+        /// Which.
+        name: String,
+        /// Why.
+        message: String,
+    },
     /// Its `info()` failed.
     #[error("plugin {name} has no info: {source}")]
     Info {
@@ -55,36 +65,53 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// Loads the built-ins (from the disk cache when it has them).
-    pub fn builtins(runtime: &Runtime) -> Result<Self, RegistryError> {
+    /// Loads the built-ins and the component files in `extra` (name → path), from
+    /// the disk cache when it has them.
+    pub fn load(
+        runtime: &Runtime,
+        extra: &BTreeMap<String, PathBuf>,
+    ) -> Result<Self, RegistryError> {
         let mut plugins = BTreeMap::new();
         for name in builtin::NAMES {
-            let bytes = builtin::get(name).unwrap_or_default();
-            let named = || name.to_string();
-            let plugin = runtime.load(bytes).map_err(|source| RegistryError::Load {
-                name: named(),
-                source,
-            })?;
-            let info = runtime
-                .info(&plugin)
-                .result
-                .map_err(|source| RegistryError::Info {
-                    name: named(),
-                    source,
-                })?;
-            let secrets = SecretFields::from_schema(&info.config_schema);
-            plugins.insert(
-                named(),
-                Arc::new(Entry {
-                    name: named(),
-                    plugin,
-                    info,
-                    secrets,
-                }),
-            );
+            let entry = Self::entry(runtime, name, builtin::get(name).unwrap_or_default())?;
+            plugins.insert(name.to_string(), Arc::new(entry));
+        }
+        for (name, path) in extra {
+            let file = |message: String| RegistryError::File {
+                name: name.clone(),
+                message,
+            };
+            if plugins.contains_key(name) {
+                return Err(file("the name is a built-in plugin's".into()));
+            }
+            let bytes = std::fs::read(path)
+                .map_err(|e| file(format!("cannot read {}: {e}", path.display())))?;
+            plugins.insert(name.clone(), Arc::new(Self::entry(runtime, name, &bytes)?));
         }
         Ok(Self {
             plugins: Arc::new(plugins),
+        })
+    }
+
+    fn entry(runtime: &Runtime, name: &str, bytes: &[u8]) -> Result<Entry, RegistryError> {
+        let named = || name.to_string();
+        let plugin = runtime.load(bytes).map_err(|source| RegistryError::Load {
+            name: named(),
+            source,
+        })?;
+        let info = runtime
+            .info(&plugin)
+            .result
+            .map_err(|source| RegistryError::Info {
+                name: named(),
+                source,
+            })?;
+        let secrets = SecretFields::from_schema(&info.config_schema);
+        Ok(Entry {
+            name: named(),
+            plugin,
+            info,
+            secrets,
         })
     }
 

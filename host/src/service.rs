@@ -63,16 +63,18 @@ impl Service {
         clock: Arc<dyn Clock>,
     ) -> Result<Arc<Self>, ServiceError> {
         let store = Store::open(&config.data)?;
-        let runtime_config = RuntimeConfig {
+        let mut runtime_config = RuntimeConfig {
             cache_dir: config
                 .cache_dir
                 .clone()
                 .or_else(crate::runtime::default_cache_dir),
             ..RuntimeConfig::default()
         };
+        runtime_config.limits.deadline = config.plugin_deadline;
+        let extra = config.plugins.clone();
         let (runtime, registry) = tokio::task::spawn_blocking(move || {
             let runtime = Runtime::new(runtime_config)?;
-            let registry = Registry::builtins(&runtime)?;
+            let registry = Registry::load(&runtime, &extra)?;
             Ok::<_, ServiceError>((runtime, registry))
         })
         .await

@@ -16,6 +16,11 @@ use serde_json::{Value, json};
 
 pub use receiver::{Receiver, Reply};
 
+/// Paths of the test guests (built by `host/build.rs`).
+pub mod guests {
+    include!(concat!(env!("OUT_DIR"), "/guests.rs"));
+}
+
 pub const ADMIN_KEY: &str = "test-admin-key-0123456789abcdef";
 
 /// How long a test waits for something before failing.
@@ -104,6 +109,13 @@ impl Kait {
         let (child, base) = spawn(self.dir.path(), &self.env);
         self.child = child;
         self.base = base;
+    }
+
+    /// The server's resident memory, in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
     }
 
     pub fn db(&self) -> PathBuf {

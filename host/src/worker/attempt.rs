@@ -6,6 +6,7 @@ use std::time::Instant;
 use serde_json::{Value, json};
 
 use super::retry;
+use crate::delivery::checks::{self, ActionLimits};
 use crate::delivery::{Exchange, Signer};
 use crate::events;
 use crate::runtime::{Action, Called, OutgoingRequest};
@@ -192,8 +193,18 @@ async fn transform(
             .map(|line| json!({"level": line.level, "message": line.message}))
             .collect::<Vec<_>>()
     );
+    let limits = ActionLimits {
+        max_requests: service.config.max_requests_per_event,
+        max_body_bytes: service.config.max_request_body_bytes,
+    };
     let planned = match called.result {
-        Ok(Action::Send(requests)) => Planned::Send(requests),
+        Ok(Action::Send(requests)) => match checks::check(&requests, limits) {
+            Ok(()) => Planned::Send(requests),
+            Err(error) => Planned::Failed {
+                kind: "invalid_request",
+                error: format!("the plugin's action was refused: {error}"),
+            },
+        },
         Ok(Action::Skip(reason)) => Planned::Skip(reason),
         Err(error) => Planned::Failed {
             kind: error.code(),

@@ -36,6 +36,40 @@ fn recurse_big_frames(depth: u64, sink: &mut [u64; 64]) -> u64 {
     recurse_big_frames(depth + 1, &mut local) + local[0]
 }
 
+/// The request the configuration spells out under `request` (`method`, `url`,
+/// `headers` as pairs, `body` as text, `body_bytes` for a body of that many bytes),
+/// so host tests can make a plugin ask for anything at all.
+fn request_from(config: &str) -> OutgoingRequest {
+    let config: serde_json::Value = serde_json::from_str(config).unwrap_or_default();
+    let spec = &config["request"];
+    let text = |key: &str, default: &str| spec[key].as_str().unwrap_or(default).to_string();
+    let headers = spec["headers"]
+        .as_array()
+        .map(|pairs| {
+            pairs
+                .iter()
+                .map(|pair| {
+                    (
+                        pair[0].as_str().unwrap_or_default().into(),
+                        pair[1].as_str().unwrap_or_default().into(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let body = match spec["body_bytes"].as_u64() {
+        Some(n) => vec![b'x'; n as usize],
+        None => text("body", "{}").into_bytes(),
+    };
+    OutgoingRequest {
+        method: text("method", "POST"),
+        url: text("url", "https://example.com/"),
+        headers,
+        body,
+        auth: None,
+    }
+}
+
 impl Guest for Hostile {
     fn info() -> PluginInfo {
         PluginInfo {
@@ -101,6 +135,7 @@ impl Guest for Hostile {
                 };
                 return Ok(Action::Send(vec![request; 10_000]));
             }
+            "request" => return Ok(Action::Send(vec![request_from(&config)])),
             _ => "ok".to_string(),
         };
         Ok(Action::Skip(report))
