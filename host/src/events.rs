@@ -28,6 +28,10 @@ pub const TYPES: [&str; 10] = [
     "order.packed",
 ];
 
+/// Event types the platform posts that no webhook receives: `checkout.started`
+/// starts Kait's abandonment timer for the checkout (see `abandonment`).
+pub const INPUT_TYPES: [&str; 1] = ["checkout.started"];
+
 /// Why an event was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum EventError {
@@ -35,7 +39,7 @@ pub enum EventError {
     #[error("malformed event: {0}")]
     Malformed(String),
     /// `type` is not one of the ten.
-    #[error("unknown event type {0:?}; expected one of: {types}", types = TYPES.join(", "))]
+    #[error("unknown event type {0:?}; expected one of: {types}, checkout.started", types = TYPES.join(", "))]
     UnknownType(String),
     /// `data.checkout` is missing or not an object.
     #[error("the event has no data.checkout object")]
@@ -69,7 +73,8 @@ struct Data<'a> {
 pub fn parse(text: &str) -> Result<Event, EventError> {
     let envelope: Envelope =
         serde_json::from_str(text).map_err(|e| EventError::Malformed(e.to_string()))?;
-    if !TYPES.contains(&envelope.kind.as_str()) {
+    let kind = envelope.kind.as_str();
+    if !TYPES.contains(&kind) && !INPUT_TYPES.contains(&kind) {
         return Err(EventError::UnknownType(envelope.kind));
     }
     if chrono::DateTime::parse_from_rfc3339(&envelope.occurred_at).is_err() {

@@ -9,6 +9,7 @@
 //! (sending, signed by [`signing`]).
 #![deny(missing_docs)]
 
+pub mod abandonment;
 pub mod api;
 pub mod builtin;
 pub mod clock;

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::api;
 use crate::config::ServeConfig;
 use crate::service::{Service, ServiceError};
 use crate::worker;
+use crate::{abandonment, api};
 
 const ADMIN_KEY_HASH: &str = "admin_key_sha256";
 
@@ -37,6 +37,7 @@ pub struct Server {
     stop: watch::Sender<bool>,
     api: JoinHandle<std::io::Result<()>>,
     workers: JoinHandle<()>,
+    timers: JoinHandle<()>,
 }
 
 /// Why the server could not start.
@@ -84,6 +85,7 @@ impl Server {
                 })
                 .await
         });
+        let timers = tokio::spawn(abandonment::run(service.clone(), stopping.clone()));
         let workers = tokio::spawn(worker::run(service.clone(), stopping));
         Ok(Self {
             addr,
@@ -92,6 +94,7 @@ impl Server {
             stop,
             api,
             workers,
+            timers,
         })
     }
 
@@ -100,6 +103,7 @@ impl Server {
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.workers.await;
+        let _ = self.timers.await;
         let _ = self.api.await;
         self.service.store.close().await;
     }

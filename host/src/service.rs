@@ -49,6 +49,8 @@ pub struct Service {
     pub metrics: Metrics,
     /// Tells the workers new deliveries are due.
     pub wake: Notify,
+    /// Tells the abandonment timers a new timer was started.
+    pub timers_changed: Notify,
 }
 
 impl Service {
@@ -88,6 +90,7 @@ impl Service {
             clock,
             metrics: Metrics::default(),
             wake: Notify::new(),
+            timers_changed: Notify::new(),
         }))
     }
 }

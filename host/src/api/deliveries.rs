@@ -121,6 +121,7 @@ pub async fn test(
         id: event_id,
         kind,
         body: event.to_string(),
+        timer: None,
     };
     let lease = service.config.lease.as_millis() as i64;
     let claimed = service.store.claim_single(new, webhook, now, lease).await?;

@@ -9,8 +9,8 @@ use super::AppState;
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{Json, Path};
-use crate::events;
 use crate::store::{Ingested, NewEvent};
+use crate::{abandonment, events};
 
 /// Accepts an event for the shop. The same `id` twice answers with the first
 /// result (`duplicate: true`) and creates nothing. A missing `id` is derived from
@@ -70,13 +70,18 @@ pub async fn ingest(
     }
     let now = state.service.clock.now();
     let new = NewEvent {
+        timer: abandonment::effect(&event),
         shop,
         id: event.id,
         kind: event.kind,
         body: text.to_string(),
     };
+    let new_timer = matches!(new.timer, Some(abandonment::TimerEffect::Start { .. }));
     let ingested = state.service.store.ingest(new, now).await?;
     if !ingested.duplicate {
+        if new_timer {
+            state.service.timers_changed.notify_one();
+        }
         state.service.metrics.event_accepted(&ingested.kind);
         if !ingested.deliveries.is_empty() {
             state.service.wake.notify_one();

@@ -105,7 +105,7 @@ pub fn router(service: Arc<Service>, admin_hash: String) -> Router {
     };
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(shops::create, shops::list))
-        .routes(routes!(shops::get, shops::change_plan))
+        .routes(routes!(shops::get, shops::update))
         .routes(routes!(webhooks::create, webhooks::list))
         .routes(routes!(webhooks::get, webhooks::update, webhooks::delete))
         .routes(routes!(webhooks::pause))

@@ -9,6 +9,7 @@ use super::auth::{self, Caller};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{Json, Path, Query};
 use super::{AppState, Page};
+use crate::abandonment;
 use crate::store::{Plan, Shop};
 
 /// A shop to create.
@@ -31,11 +32,15 @@ pub struct CreatedShop {
     key: String,
 }
 
-/// A plan change.
+/// Changes to a shop; what is left out stays as it is.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ChangePlan {
-    plan: Plan,
+pub struct UpdateShop {
+    /// A new plan (admin only).
+    plan: Option<Plan>,
+    /// Minutes after a checkout starts before Kait emits `checkout.abandoned`:
+    /// 5 to 10080 (7 days). The shop itself may change it.
+    abandonment_window_minutes: Option<u64>,
 }
 
 /// The shop after a plan change.
@@ -143,37 +148,64 @@ pub async fn get(
         .ok_or_else(|| ApiError::not_found(format!("shop {shop}")))
 }
 
-/// Changes a shop's plan (admin). A plan without webhooks pauses the shop's
-/// active webhooks.
-#[utoipa::path(patch, path = "/v1/shops/{shop}", tag = "shops", request_body = ChangePlan,
+/// Changes a shop: its plan (admin; a plan without webhooks pauses the shop's
+/// active webhooks) and its abandonment window (admin or the shop).
+#[utoipa::path(patch, path = "/v1/shops/{shop}", tag = "shops", request_body = UpdateShop,
     params(("shop" = String, Path, description = "The shop's id")),
-    responses((status = 200, body = PlanChanged), (status = 404, body = ErrorBody)))]
-pub async fn change_plan(
+    responses((status = 200, body = PlanChanged), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Path(shop): Path<String>,
-    Json(body): Json<ChangePlan>,
+    Json(body): Json<UpdateShop>,
 ) -> Result<Json<PlanChanged>, ApiError> {
-    caller.admin()?;
-    let now = state.service.clock.now();
-    let (shop, paused) = state
-        .service
-        .store
-        .set_plan(shop.clone(), body.plan, now)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("shop {shop}")))?;
-    let message = if paused.is_empty() {
-        format!("plan changed to {}", shop.plan.as_str())
-    } else {
-        format!(
-            "plan changed to {}, which has no webhooks: {} webhook(s) paused",
-            shop.plan.as_str(),
-            paused.len()
-        )
-    };
+    caller.reach(&shop)?;
+    if body.plan.is_some() {
+        caller.admin()?;
+    }
+    let store = &state.service.store;
+    let missing = || ApiError::not_found(format!("shop {shop}"));
+    let mut messages = Vec::new();
+    let mut paused = Vec::new();
+    if let Some(minutes) = body.abandonment_window_minutes {
+        let window = std::time::Duration::from_secs(minutes.saturating_mul(60));
+        if !(abandonment::MIN_WINDOW..=abandonment::MAX_WINDOW).contains(&window) {
+            return Err(ApiError::unprocessable(
+                "invalid_window",
+                "abandonment_window_minutes must be from 5 to 10080 (7 days)",
+            ));
+        }
+        store
+            .set_abandonment_window(shop.clone(), window)
+            .await?
+            .ok_or_else(missing)?;
+        messages.push(format!("abandonment window set to {minutes} minutes"));
+    }
+    if let Some(plan) = body.plan {
+        let now = state.service.clock.now();
+        let (_, newly_paused) = store
+            .set_plan(shop.clone(), plan, now)
+            .await?
+            .ok_or_else(missing)?;
+        paused = newly_paused;
+        messages.push(if paused.is_empty() {
+            format!("plan changed to {}", plan.as_str())
+        } else {
+            format!(
+                "plan changed to {}, which has no webhooks: {} webhook(s) paused",
+                plan.as_str(),
+                paused.len()
+            )
+        });
+    }
+    let shop = store.shop(&shop).await?.ok_or_else(missing)?;
     Ok(Json(PlanChanged {
         shop,
         paused_webhooks: paused,
-        message,
+        message: if messages.is_empty() {
+            "nothing changed".into()
+        } else {
+            messages.join("; ")
+        },
     }))
 }

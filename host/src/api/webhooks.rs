@@ -132,6 +132,14 @@ fn check_events(events: Option<Vec<String>>) -> Result<Vec<String>, ApiError> {
     }
     let mut chosen = Vec::new();
     for event in events {
+        if crate::events::INPUT_TYPES.contains(&event.as_str()) {
+            return Err(ApiError::unprocessable(
+                "invalid_events",
+                format!(
+                    "{event} is input-only: Kait uses it to detect abandoned checkouts and emits checkout.abandoned; subscribe to checkout.abandoned instead"
+                ),
+            ));
+        }
         if !TYPES.contains(&event.as_str()) {
             return Err(ApiError::unprocessable(
                 "invalid_events",

@@ -7,6 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{Store, StoreError, new_id};
+use crate::abandonment::TimerEffect;
 use crate::clock::Millis;
 
 /// An event to store.
@@ -20,6 +21,8 @@ pub struct NewEvent {
     pub kind: String,
     /// The event as received (JSON text).
     pub body: String,
+    /// What it does to its checkout's abandonment timer.
+    pub timer: Option<TimerEffect>,
 }
 
 /// An event as stored, for the worker.
@@ -86,46 +89,66 @@ fn existing(conn: &Connection, shop: &str, id: &str) -> Result<Option<Ingested>,
     }))
 }
 
+/// Stores `event` and one pending delivery per active webhook subscribed to its
+/// type; a known id gives the first result back and stores nothing.
+pub(super) fn insert(
+    conn: &Connection,
+    event: &NewEvent,
+    now: Millis,
+) -> Result<Ingested, StoreError> {
+    let added = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO events (shop_id, id, type, body, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![event.shop, event.id, event.kind, event.body, now])?;
+    if added == 0 {
+        return existing(conn, &event.shop, &event.id)?
+            .ok_or_else(|| StoreError::Corrupt("event vanished".into()));
+    }
+    let mut targets = conn.prepare_cached(
+        "SELECT id, events FROM webhooks WHERE shop_id = ?1 AND status = 'active' ORDER BY created_at, id",
+    )?;
+    let webhooks: Vec<(String, String)> = targets
+        .query_map([&event.shop], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO deliveries (id, shop_id, webhook_id, event_id, event_type, status, next_attempt_at, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6, ?6)",
+    )?;
+    let mut deliveries = Vec::new();
+    for (webhook, events) in webhooks {
+        let subscribed: Vec<String> =
+            serde_json::from_str(&events).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        if !subscribed.contains(&event.kind) {
+            continue;
+        }
+        let id = new_id("msg");
+        insert.execute(params![id, event.shop, webhook, event.id, event.kind, now])?;
+        deliveries.push(Created {
+            id,
+            webhook_id: webhook,
+        });
+    }
+    Ok(Ingested {
+        id: event.id.clone(),
+        kind: event.kind.clone(),
+        duplicate: false,
+        deliveries,
+    })
+}
+
 impl Store {
-    /// Stores `event` and its deliveries in one transaction; answers once committed.
+    /// Stores `event` and its deliveries, and applies its timer effect, in one
+    /// transaction; answers once committed.
     pub async fn ingest(&self, event: NewEvent, now: Millis) -> Result<Ingested, StoreError> {
         self.write(move |conn| {
-            let added = conn
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO events (shop_id, id, type, body, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![event.shop, event.id, event.kind, event.body, now])?;
-            if added == 0 {
-                return existing(conn, &event.shop, &event.id)?
-                    .ok_or_else(|| StoreError::Corrupt("event vanished".into()));
+            let ingested = insert(conn, &event, now)?;
+            if !ingested.duplicate
+                && let Some(effect) = &event.timer
+            {
+                super::timers::apply(conn, &event.shop, effect, &event.body, now)?;
             }
-            let mut targets = conn.prepare_cached(
-                "SELECT id, events FROM webhooks WHERE shop_id = ?1 AND status = 'active' ORDER BY created_at, id",
-            )?;
-            let webhooks: Vec<(String, String)> = targets
-                .query_map([&event.shop], |row| Ok((row.get(0)?, row.get(1)?)))?
-                .collect::<Result<_, _>>()?;
-            let mut insert = conn.prepare_cached(
-                "INSERT INTO deliveries (id, shop_id, webhook_id, event_id, event_type, status, next_attempt_at, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6, ?6)",
-            )?;
-            let mut deliveries = Vec::new();
-            for (webhook, events) in webhooks {
-                let subscribed: Vec<String> =
-                    serde_json::from_str(&events).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                if !subscribed.contains(&event.kind) {
-                    continue;
-                }
-                let id = new_id("msg");
-                insert.execute(params![id, event.shop, webhook, event.id, event.kind, now])?;
-                deliveries.push(Created { id, webhook_id: webhook });
-            }
-            Ok(Ingested {
-                id: event.id,
-                kind: event.kind,
-                duplicate: false,
-                deliveries,
-            })
+            Ok(ingested)
         })
         .await
     }

@@ -10,6 +10,7 @@ mod deliveries;
 mod events;
 mod schema;
 mod shops;
+mod timers;
 mod webhooks;
 mod writer;
 
@@ -23,6 +24,7 @@ pub use deliveries::{
 };
 pub use events::{Ingested, NewEvent, StoredEvent};
 pub use shops::{Plan, Shop};
+pub use timers::Fired;
 pub use webhooks::{NewWebhook, WebhookRow, WebhookStatus};
 
 /// Why the store could not do something.

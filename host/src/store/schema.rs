@@ -5,7 +5,8 @@ use rusqlite::Connection;
 
 use super::StoreError;
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -70,7 +71,21 @@ CREATE TABLE attempts (
     requests    TEXT NOT NULL,
     PRIMARY KEY (delivery_id, n)
 );
-"#];
+"#,
+    r#"
+ALTER TABLE shops ADD COLUMN abandonment_window_ms INTEGER NOT NULL DEFAULT 3600000;
+CREATE TABLE timers (
+    shop_id     TEXT NOT NULL,
+    checkout_id TEXT NOT NULL,
+    due_at      INTEGER NOT NULL,
+    status      TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    PRIMARY KEY (shop_id, checkout_id)
+);
+CREATE INDEX timers_due ON timers(due_at) WHERE status = 'pending';
+"#,
+];
 
 pub(super) fn migrate(conn: &Connection) -> Result<(), StoreError> {
     let done: usize = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;

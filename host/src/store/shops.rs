@@ -60,26 +60,35 @@ pub struct Shop {
     pub plan: Plan,
     /// When the shop was created (RFC 3339).
     pub created_at: String,
+    /// Minutes after a checkout starts before Kait calls it abandoned.
+    pub abandonment_window_minutes: u64,
 }
 
-fn shop(row: &Row) -> rusqlite::Result<(String, String, String, Millis)> {
-    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+type Raw = (String, String, String, Millis, Millis);
+
+fn shop(row: &Row) -> rusqlite::Result<Raw> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+    ))
 }
 
-fn to_shop(
-    (id, name, plan, created_at): (String, String, String, Millis),
-) -> Result<Shop, StoreError> {
+fn to_shop((id, name, plan, created_at, window): Raw) -> Result<Shop, StoreError> {
     Ok(Shop {
         id,
         name,
         plan: Plan::parse(&plan)?,
         created_at: rfc3339(created_at),
+        abandonment_window_minutes: (window / 60_000) as u64,
     })
 }
 
 fn get(conn: &Connection, id: &str) -> Result<Option<Shop>, StoreError> {
     conn.query_row(
-        "SELECT id, name, plan, created_at FROM shops WHERE id = ?1",
+        "SELECT id, name, plan, created_at, abandonment_window_ms FROM shops WHERE id = ?1",
         [id],
         shop,
     )
@@ -125,7 +134,7 @@ impl Store {
     ) -> Result<Vec<Shop>, StoreError> {
         self.read(move |conn| {
             let mut stmt = conn.prepare(
-                "SELECT id, name, plan, created_at FROM shops WHERE id > ?1 ORDER BY id LIMIT ?2",
+                "SELECT id, name, plan, created_at, abandonment_window_ms FROM shops WHERE id > ?1 ORDER BY id LIMIT ?2",
             )?;
             let rows = stmt.query_map(params![after.unwrap_or_default(), limit as i64], shop)?;
             rows.map(|row| to_shop(row?)).collect()
@@ -174,6 +183,22 @@ impl Store {
                 }
             }
             Ok(get(conn, &id)?.map(|shop| (shop, paused)))
+        })
+        .await
+    }
+
+    /// Sets a shop's abandonment window; `None` if there is no such shop.
+    pub async fn set_abandonment_window(
+        &self,
+        id: String,
+        window: std::time::Duration,
+    ) -> Result<Option<Shop>, StoreError> {
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE shops SET abandonment_window_ms = ?2 WHERE id = ?1",
+                params![id, window.as_millis() as i64],
+            )?;
+            get(conn, &id)
         })
         .await
     }

@@ -39,6 +39,7 @@ async fn store_with_one_delivery(dir: &tempfile::TempDir, clock: &ManualClock) -
         id: "e1".into(),
         kind: "order.paid".into(),
         body: "{}".into(),
+        timer: None,
     };
     let ingested = store.ingest(event, now).await.unwrap();
     (store, ingested.deliveries[0].id.clone())
