@@ -77,9 +77,19 @@ pub fn run(args: Bench) -> anyhow::Result<()> {
 type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
 
 /// Removes the scratch directory however the run ends.
-struct Scratch {
-    path: PathBuf,
-    keep: bool,
+pub(super) struct Scratch {
+    pub(super) path: PathBuf,
+    pub(super) keep: bool,
+}
+
+impl Scratch {
+    /// A new scratch directory under the system's temporary directory.
+    pub(super) fn new(name: &str, keep: bool) -> anyhow::Result<Self> {
+        let nanos = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
+        let path = std::env::temp_dir().join(format!("{name}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir(&path).with_context(|| format!("create {}", path.display()))?;
+        Ok(Self { path, keep })
+    }
 }
 
 impl Drop for Scratch {
@@ -91,13 +101,7 @@ impl Drop for Scratch {
 }
 
 async fn bench(args: Bench) -> anyhow::Result<()> {
-    let nanos = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
-    let scratch = Scratch {
-        path: std::env::temp_dir().join(format!("kait-bench-{}-{nanos}", std::process::id())),
-        keep: args.keep_data,
-    };
-    std::fs::create_dir(&scratch.path)
-        .with_context(|| format!("create {}", scratch.path.display()))?;
+    let scratch = Scratch::new("kait-bench", args.keep_data)?;
 
     let admin_key = hex::encode(rand::random::<[u8; 16]>());
     let server = Server::start(ServeConfig {

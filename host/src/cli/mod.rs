@@ -2,6 +2,7 @@
 //! its own file; errors end here, printed once, with a non-zero exit code.
 
 mod bench;
+mod bench_timers;
 mod events;
 mod plugin;
 mod render;
@@ -35,6 +36,9 @@ enum Command {
     /// Load test: a server, a local receiver and concurrent producers; prints
     /// throughput and ingest-to-delivery latency.
     Bench(bench::Bench),
+    /// Load test of abandonment timers: idle CPU with many pending, and the time
+    /// to fire many that fall due together.
+    BenchTimers(bench_timers::BenchTimers),
 }
 
 pub fn main() -> ExitCode {
@@ -44,6 +48,7 @@ pub fn main() -> ExitCode {
         Command::Events(command) => events::run(command),
         Command::Serve(args) => serve::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::BenchTimers(args) => bench_timers::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
