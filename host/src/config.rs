@@ -19,6 +19,9 @@ pub struct ServeConfig {
     pub data: PathBuf,
     /// The admin key. Unset: one is generated on first start, printed once, and kept.
     pub admin_key: Option<String>,
+    /// The key that seals stored secrets (32 bytes, base64). Unset: kept in a key
+    /// file beside the database (`kait.key` for `kait.db`), made on first start.
+    pub secret_key: Option<String>,
     /// Deliveries in flight at once.
     pub workers: usize,
     /// How long a claimed delivery stays claimed; a worker that dies releases its
@@ -82,6 +85,7 @@ impl Default for ServeConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8460)),
             data: PathBuf::from("kait.db"),
             admin_key: None,
+            secret_key: None,
             workers: 64,
             lease: minutes(5),
             retry_schedule: vec![
@@ -157,7 +161,10 @@ impl ServeConfig {
                 continue;
             };
             if fields.contains_key(&field)
-                || matches!(field.as_str(), "admin_key" | "google_token_url")
+                || matches!(
+                    field.as_str(),
+                    "admin_key" | "secret_key" | "google_token_url"
+                )
             {
                 table.insert(field, env_value(&raw));
             }

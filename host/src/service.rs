@@ -64,7 +64,10 @@ impl Service {
         config: ServeConfig,
         clock: Arc<dyn Clock>,
     ) -> Result<Arc<Self>, ServiceError> {
-        let store = Store::open(&config.data)?;
+        let key_file = config.data.with_extension("key");
+        let key = crate::store::store_key(config.secret_key.as_deref(), &key_file)
+            .map_err(StoreError::Key)?;
+        let store = Store::open(&config.data, &key)?;
         let mut runtime_config = RuntimeConfig {
             cache_dir: config
                 .cache_dir

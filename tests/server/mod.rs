@@ -26,8 +26,12 @@ pub const ADMIN_KEY: &str = "test-admin-key-0123456789abcdef";
 /// How long a test waits for something before failing.
 pub const PATIENCE: Duration = Duration::from_secs(30);
 
+/// Everything the server wrote to stderr (its log), across restarts.
+pub type Logs = std::sync::Arc<std::sync::Mutex<String>>;
+
 /// A running `kait serve`.
 pub struct Kait {
+    pub logs: Logs,
     child: Child,
     pub base: String,
     pub dir: tempfile::TempDir,
@@ -39,7 +43,7 @@ fn cache_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("kait-cache")
 }
 
-fn spawn(dir: &std::path::Path, env: &[(String, String)]) -> (Child, String) {
+fn spawn(dir: &std::path::Path, env: &[(String, String)], logs: &Logs) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kait"))
         .arg("serve")
         .env("KAIT_DATA", dir.join("kait.db"))
@@ -52,8 +56,17 @@ fn spawn(dir: &std::path::Path, env: &[(String, String)]) -> (Child, String) {
         .env("KAIT_LOG", "warn")
         .envs(env.iter().cloned())
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start kait serve");
+    let stderr = child.stderr.take().unwrap();
+    let kept = logs.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            eprintln!("{line}");
+            kept.lock().unwrap().push_str(&(line + "\n"));
+        }
+    });
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -82,8 +95,10 @@ impl Kait {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        let (child, base) = spawn(dir.path(), &env);
+        let logs = Logs::default();
+        let (child, base) = spawn(dir.path(), &env, &logs);
         Self {
+            logs,
             child,
             base,
             dir,
@@ -106,7 +121,7 @@ impl Kait {
 
     /// Starts the server again on the same data.
     pub fn restart(&mut self) {
-        let (child, base) = spawn(self.dir.path(), &self.env);
+        let (child, base) = spawn(self.dir.path(), &self.env, &self.logs);
         self.child = child;
         self.base = base;
     }

@@ -24,7 +24,7 @@ impl Shop {
     async fn open() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let clock = ManualClock::new(T0);
-        let store = Store::open(&dir.path().join("kait.db")).unwrap();
+        let store = Store::open(&dir.path().join("kait.db"), &[7; 32]).unwrap();
         store
             .create_shop("s".into(), "S".into(), Plan::Premium, "hash".into(), T0)
             .await
@@ -148,7 +148,7 @@ async fn a_deadline_that_passes_while_kait_is_down_fires_at_start() {
     shop.post("checkout.started", "e1", T0, "cart").await;
     shop.store.close().await;
     shop.clock.advance(3 * 60 * MINUTE);
-    let store = Store::open(&shop.dir.path().join("kait.db")).unwrap();
+    let store = Store::open(&shop.dir.path().join("kait.db"), &[7; 32]).unwrap();
     assert_eq!(
         store
             .fire_timers(shop.clock.now(), 1000)

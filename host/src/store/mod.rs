@@ -6,6 +6,7 @@
 //! caller hears back only once the commit is on disk. Reads use a small pool of
 //! read-only connections.
 
+mod cipher;
 mod deliveries;
 mod events;
 mod schema;
@@ -19,6 +20,7 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OpenFlags};
 
+pub use cipher::key as store_key;
 pub use deliveries::{
     Attempt, AttemptRecord, Claimed, Delivery, DeliveryFilter, DeliveryStatus, Next, WebhookEffect,
 };
@@ -36,6 +38,9 @@ pub enum StoreError {
     /// The database is not set up the way durability needs.
     #[error("database not durable: {0}")]
     NotDurable(String),
+    /// The key that seals stored secrets is unusable.
+    #[error("store key: {0}")]
+    Key(String),
     /// The writer thread is gone (the store is shutting down).
     #[error("the store is closed")]
     Closed,
@@ -57,13 +62,17 @@ pub struct Store {
 struct Readers {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    cipher: Arc<cipher::Cipher>,
 }
 
 impl Store {
     /// Opens (creating if needed) the database at `path`, migrates it, and checks
     /// that it runs in WAL mode with `synchronous=FULL`.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
+    /// `key` seals the secrets the store keeps (see [`store_key`]).
+    pub fn open(path: &Path, key: &[u8; 32]) -> Result<Self, StoreError> {
+        let cipher = Arc::new(cipher::Cipher::new(key));
         let conn = Connection::open(path)?;
+        sealing(&conn, &cipher)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -75,6 +84,7 @@ impl Store {
             readers: Arc::new(Readers {
                 path: path.to_path_buf(),
                 idle: Mutex::new(Vec::new()),
+                cipher,
             }),
         })
     }
@@ -94,6 +104,7 @@ impl Store {
                         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
                     )?;
                     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+                    sealing(&conn, &readers.cipher)?;
                     conn
                 }
             };
@@ -160,6 +171,29 @@ impl Store {
         })
         .await
     }
+}
+
+/// SQL functions `seal(text)` and `unseal(text)`, so secrets are sealed and
+/// opened where they are written and read.
+fn sealing(conn: &Connection, cipher: &Arc<cipher::Cipher>) -> Result<(), StoreError> {
+    use rusqlite::functions::FunctionFlags;
+    let flags = FunctionFlags::SQLITE_UTF8;
+    let sealer = cipher.clone();
+    conn.create_scalar_function("seal", 1, flags, move |ctx| {
+        Ok(sealer.seal(&ctx.get::<String>(0)?))
+    })?;
+    let opener = cipher.clone();
+    conn.create_scalar_function(
+        "unseal",
+        1,
+        flags | FunctionFlags::SQLITE_DETERMINISTIC,
+        move |ctx| {
+            opener
+                .open(&ctx.get::<String>(0)?)
+                .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))
+        },
+    )?;
+    Ok(())
 }
 
 fn check_durable(conn: &Connection) -> Result<(), StoreError> {

@@ -85,6 +85,10 @@ CREATE TABLE timers (
 );
 CREATE INDEX timers_due ON timers(due_at) WHERE status = 'pending';
 "#,
+    // Secrets written before they were sealed at rest.
+    r#"
+UPDATE webhooks SET config = seal(config), signing_secret = seal(signing_secret);
+"#,
 ];
 
 pub(super) fn migrate(conn: &Connection) -> Result<(), StoreError> {

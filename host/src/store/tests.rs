@@ -10,7 +10,7 @@ const DAY: Duration = Duration::from_secs(24 * 3600);
 const LEASE: Millis = 60_000;
 
 async fn store_with_one_delivery(dir: &tempfile::TempDir, clock: &ManualClock) -> (Store, String) {
-    let store = Store::open(&dir.path().join("kait.db")).unwrap();
+    let store = Store::open(&dir.path().join("kait.db"), &[7; 32]).unwrap();
     let now = clock.now();
     store
         .create_shop("s".into(), "S".into(), Plan::Premium, "hash".into(), now)

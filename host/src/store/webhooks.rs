@@ -74,6 +74,10 @@ pub type NewWebhook = WebhookRow;
 const COLUMNS: &str = "id, shop_id, name, status, disabled_reason, events, plugin, config, \
                        signing_secret, failing_since, created_at, updated_at";
 
+/// The columns as read: secrets are sealed at rest (see `cipher`).
+const READ: &str = "id, shop_id, name, status, disabled_reason, events, plugin, unseal(config), \
+                    unseal(signing_secret), failing_since, created_at, updated_at";
+
 type Raw = (
     String,
     String,
@@ -131,7 +135,7 @@ pub(super) fn get(
     id: &str,
 ) -> Result<Option<WebhookRow>, StoreError> {
     conn.query_row(
-        &format!("SELECT {COLUMNS} FROM webhooks WHERE id = ?1 AND shop_id = ?2"),
+        &format!("SELECT {READ} FROM webhooks WHERE id = ?1 AND shop_id = ?2"),
         [id, shop],
         raw,
     )
@@ -176,7 +180,7 @@ impl Store {
     pub async fn create_webhook(&self, webhook: NewWebhook) -> Result<WebhookRow, StoreError> {
         self.write(move |conn| {
             conn.execute(
-                &format!("INSERT INTO webhooks ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
+                &format!("INSERT INTO webhooks ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, seal(?8), seal(?9), ?10, ?11, ?12)"),
                 params![
                     webhook.id,
                     webhook.shop_id,
@@ -208,7 +212,7 @@ impl Store {
         let shop = shop.to_string();
         self.read(move |conn| {
             let mut stmt = conn.prepare(&format!(
-                "SELECT {COLUMNS} FROM webhooks WHERE shop_id = ?1 ORDER BY created_at, id"
+                "SELECT {READ} FROM webhooks WHERE shop_id = ?1 ORDER BY created_at, id"
             ))?;
             let rows = stmt.query_map([shop], raw)?;
             rows.map(|row| to_row(row?)).collect()
@@ -228,7 +232,7 @@ impl Store {
                 return Ok(None);
             };
             conn.execute(
-                "UPDATE webhooks SET name = ?2, events = ?3, plugin = ?4, config = ?5, updated_at = ?6
+                "UPDATE webhooks SET name = ?2, events = ?3, plugin = ?4, config = seal(?5), updated_at = ?6
                  WHERE id = ?1",
                 params![
                     webhook.id,
@@ -258,7 +262,7 @@ impl Store {
         let (shop, id) = (shop.to_string(), id.to_string());
         self.write(move |conn| {
             conn.execute(
-                "UPDATE webhooks SET signing_secret = ?3, updated_at = ?4 WHERE id = ?1 AND shop_id = ?2",
+                "UPDATE webhooks SET signing_secret = seal(?3), updated_at = ?4 WHERE id = ?1 AND shop_id = ?2",
                 params![id, shop, secret, now],
             )?;
             get(conn, &shop, &id)

@@ -1,0 +1,141 @@
+//! Secrets at rest: webhook configurations (bot tokens, service-account keys …)
+//! and signing secrets are sealed with XChaCha20-Poly1305 before they are written,
+//! so the database file alone reveals none of them. The key comes from the
+//! settings (`secret_key`) or from a key file beside the database, made on first
+//! start.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
+
+use super::StoreError;
+
+/// What a sealed value starts with.
+const PREFIX: &str = "sealed:v1:";
+
+/// Seals and opens stored secrets.
+pub struct Cipher(XChaCha20Poly1305);
+
+impl Cipher {
+    /// A cipher with this 32-byte key.
+    pub fn new(key: &[u8; 32]) -> Self {
+        Self(XChaCha20Poly1305::new(Key::from_slice(key)))
+    }
+
+    /// `plain`, sealed under a fresh random nonce.
+    pub fn seal(&self, plain: &str) -> String {
+        let nonce: [u8; 24] = rand::random();
+        let sealed = self
+            .0
+            .encrypt(XNonce::from_slice(&nonce), plain.as_bytes())
+            .expect("XChaCha20-Poly1305 seals any length this store writes");
+        let mut bytes = nonce.to_vec();
+        bytes.extend(sealed);
+        format!("{PREFIX}{}", STANDARD.encode(bytes))
+    }
+
+    /// The plain text of a sealed value.
+    pub fn open(&self, sealed: &str) -> Result<String, StoreError> {
+        let corrupt = |why: &str| StoreError::Corrupt(format!("sealed secret: {why}"));
+        let encoded = sealed
+            .strip_prefix(PREFIX)
+            .ok_or_else(|| corrupt("not sealed"))?;
+        let bytes = STANDARD
+            .decode(encoded)
+            .map_err(|_| corrupt("not base64"))?;
+        if bytes.len() < 24 {
+            return Err(corrupt("too short"));
+        }
+        let (nonce, sealed) = bytes.split_at(24);
+        let plain = self
+            .0
+            .decrypt(XNonce::from_slice(nonce), sealed)
+            .map_err(|_| corrupt("wrong key or tampered with"))?;
+        String::from_utf8(plain).map_err(|_| corrupt("not UTF-8"))
+    }
+}
+
+/// The store key: `configured` (base64 of 32 bytes) if given, else the key file at
+/// `path`, created with a random key (mode 0600) if missing.
+pub fn key(configured: Option<&str>, path: &Path) -> Result<[u8; 32], String> {
+    let decode = |text: &str, from: &str| -> Result<[u8; 32], String> {
+        STANDARD
+            .decode(text.trim())
+            .ok()
+            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+            .ok_or_else(|| format!("{from} is not 32 bytes in base64"))
+    };
+    if let Some(text) = configured {
+        return decode(text, "secret_key");
+    }
+    match std::fs::read_to_string(path) {
+        Ok(text) => decode(&text, &path.display().to_string()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let key: [u8; 32] = rand::random();
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode_0600()
+                .open(path)
+                .map_err(|e| format!("cannot create the key file {}: {e}", path.display()))?;
+            writeln!(file, "{}", STANDARD.encode(key))
+                .and_then(|()| file.sync_all())
+                .map_err(|e| format!("cannot write the key file {}: {e}", path.display()))?;
+            Ok(key)
+        }
+        Err(error) => Err(format!(
+            "cannot read the key file {}: {error}",
+            path.display()
+        )),
+    }
+}
+
+trait Private {
+    fn mode_0600(&mut self) -> &mut Self;
+}
+
+impl Private for std::fs::OpenOptions {
+    fn mode_0600(&mut self) -> &mut Self {
+        std::os::unix::fs::OpenOptionsExt::mode(self, 0o600)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seals_and_opens_and_refuses_the_wrong_key() {
+        let cipher = Cipher::new(&[7; 32]);
+        let sealed = cipher.seal("123456789:AAEhBP0av28xKj1lZ8T3bAEXAMPLE");
+        assert!(sealed.starts_with(PREFIX) && !sealed.contains("AAEhBP0"));
+        assert_ne!(
+            sealed,
+            cipher.seal("123456789:AAEhBP0av28xKj1lZ8T3bAEXAMPLE")
+        );
+        assert_eq!(
+            cipher.open(&sealed).unwrap(),
+            "123456789:AAEhBP0av28xKj1lZ8T3bAEXAMPLE"
+        );
+        assert!(Cipher::new(&[8; 32]).open(&sealed).is_err());
+    }
+
+    #[test]
+    fn the_key_file_is_made_once_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kait.db.key");
+        let first = key(None, &path).unwrap();
+        assert_eq!(key(None, &path).unwrap(), first);
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(&path).unwrap().permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o600);
+        let configured = STANDARD.encode([1u8; 32]);
+        assert_eq!(key(Some(&configured), &path).unwrap(), [1; 32]);
+        assert!(key(Some("short"), &path).is_err());
+    }
+}
