@@ -121,4 +121,49 @@ mod tests {
             Err(SignatureError::Mismatch)
         );
     }
+
+    fn flip(bytes: &[u8], bit: usize) -> Vec<u8> {
+        let mut flipped = bytes.to_vec();
+        flipped[bit / 8] ^= 1 << (bit % 8);
+        flipped
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 256,
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        #[test]
+        fn any_one_bit_change_or_a_stale_timestamp_is_rejected(
+            key in proptest::collection::vec(proptest::num::u8::ANY, 16..64),
+            id in "msg_[a-zA-Z0-9]{1,32}",
+            timestamp in 1_000_000_000i64..4_000_000_000,
+            body in proptest::collection::vec(proptest::num::u8::ANY, 1..2048),
+            bit in proptest::num::usize::ANY,
+            skew in 301i64..100_000,
+        ) {
+            let secret = format!("{PREFIX}{}", STANDARD.encode(&key));
+            let header = sign(&secret, &id, timestamp, &body).unwrap();
+            proptest::prop_assert_eq!(verify(&secret, &id, timestamp, &body, &header, timestamp, 300), Ok(()));
+            let body_flip = flip(&body, bit % (body.len() * 8));
+            proptest::prop_assert_eq!(
+                verify(&secret, &id, timestamp, &body_flip, &header, timestamp, 300),
+                Err(SignatureError::Mismatch)
+            );
+            let id_flip = flip(id.as_bytes(), bit % (id.len() * 8));
+            let id_flip = String::from_utf8_lossy(&id_flip);
+            proptest::prop_assert!(verify(&secret, &id_flip, timestamp, &body, &header, timestamp, 300).is_err());
+            let ts_flip = timestamp ^ (1 << (bit % 31));
+            let checked = verify(&secret, &id, ts_flip, &body, &header, ts_flip, 300);
+            proptest::prop_assert_eq!(checked, Err(SignatureError::Mismatch));
+            for now in [timestamp + skew, timestamp - skew] {
+                proptest::prop_assert_eq!(
+                    verify(&secret, &id, timestamp, &body, &header, now, 300),
+                    Err(SignatureError::Stale(300))
+                );
+            }
+        }
+    }
 }
