@@ -6,8 +6,7 @@
 //! The rules: a missing or unknown key is 401; another shop's key on a shop's
 //! resource is 404 (as if the shop did not exist); a shop key on an admin-only
 //! route (or its own shop's plan) is 403; the shop's own key and the admin key
-//! succeed. Public routes ignore the
-//! key altogether.
+//! succeed. Public routes ignore the key altogether.
 
 mod server;
 
@@ -135,6 +134,8 @@ async fn every_route_answers_every_caller_as_specified() {
         .as_str()
         .unwrap()
         .to_string();
+    kait.delivery_until("shop-a", &own, &delivery, |d| d["status"] == "succeeded")
+        .await;
 
     // The table covers exactly the documented routes (plus the document itself).
     let tabled: BTreeSet<(String, String)> = ROUTES

@@ -1,6 +1,7 @@
 //! Hostile input to ingest, against the real binary: random JSON, the sample
 //! event with each field of the wrong type, huge strings, random bytes and
-//! invalid UTF-8, and JSON nested 10,000 deep.
+//! invalid UTF-8, JSON nested 10,000 deep, events shaped as arrays, and the
+//! connection after a 413.
 //!
 //! Whatever arrives, the answer is a 2xx or a 4xx (never a 5xx), every 4xx has
 //! the error format `{"error": {"code", "message"}}`, the server keeps answering,
@@ -10,10 +11,13 @@
 mod server;
 
 use std::fmt::Debug;
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestError, TestRunResult, TestRunner};
+use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use reqwest::{Method, StatusCode, header};
 use serde_json::{Map, Value, json};
 use server::{Kait, event};
@@ -28,6 +32,9 @@ const LIMIT: usize = 256 * 1024;
 struct Target {
     rt: Runtime,
     kait: Kait,
+    /// A new connection for every request: see
+    /// `a_413_leaves_its_connection_usable_or_closes_it_openly`.
+    client: reqwest::Client,
     key: String,
     tally: Mutex<Tally>,
 }
@@ -70,9 +77,14 @@ impl Target {
             kait.http_webhook(SHOP, &key, "http://127.0.0.1:9/").await;
             key
         });
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .unwrap();
         Self {
             rt,
             kait,
+            client,
             key,
             tally: Mutex::default(),
         }
@@ -85,17 +97,22 @@ impl Target {
 
     /// Posts `body` as an event and checks the general property.
     fn post(&self, body: Vec<u8>) -> Result<Answer, TestCaseError> {
-        let request = self
-            .kait
-            .client
+        self.post_with(&self.client, body)
+    }
+
+    /// The same, with `client`.
+    fn post_with(&self, client: &reqwest::Client, body: Vec<u8>) -> Result<Answer, TestCaseError> {
+        let request = client
             .post(format!("{}/v1/shops/{SHOP}/events", self.kait.base))
             .bearer_auth(&self.key)
             .header(header::CONTENT_TYPE, "application/json")
             .body(body);
-        let (status, text) = self.rt.block_on(async {
-            let response = request.send().await.expect("the server answers");
-            (response.status(), response.text().await.unwrap())
+        let answered = self.rt.block_on(async {
+            let response = request.send().await?;
+            Ok::<_, reqwest::Error>((response.status(), response.text().await?))
         });
+        let (status, text) =
+            answered.map_err(|e| TestCaseError::fail(format!("no answer: {e:?}")))?;
         let body: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
         let mut tally = self.tally.lock().unwrap();
         tally.posted += 1;
@@ -142,9 +159,10 @@ impl Target {
         let mut runner = TestRunner::new(Config {
             cases: 200,
             failure_persistence: None,
+            max_shrink_iters: 256,
             ..Config::default()
         });
-        let result: TestRunResult<S> = runner.run(&strategy, property);
+        let result = runner.run(&strategy, property);
         if let Err(error) = result {
             match error {
                 TestError::Fail(reason, input) => {
@@ -172,6 +190,7 @@ impl Target {
                 .unwrap()
         };
         let tally = self.tally.lock().unwrap();
+        println!("{tally:?}");
         assert_eq!(
             (count("events"), count("deliveries")),
             (tally.events, tally.deliveries),
@@ -235,8 +254,19 @@ fn a_value_of(kind: Type) -> BoxedStrategy<Value> {
             (-1e9f64..1e9).prop_map(Value::from)
         ]
         .boxed(),
-        Type::Array => prop::collection::vec(any_json(), 0..4)
-            .prop_map(Value::Array)
+        // Most start with an object: serde also reads a struct from an array of
+        // its fields in order, so `[{…}]` could pass for `{"checkout": {…}}`.
+        Type::Array => (
+            prop::bool::weighted(0.75),
+            a_value_of(Type::Object),
+            prop::collection::vec(any_json(), 0..4),
+        )
+            .prop_map(|(first, object, mut items)| {
+                if first {
+                    items.insert(0, object);
+                }
+                Value::Array(items)
+            })
             .boxed(),
         Type::Object => prop::collection::vec((".{0,8}", any_json()), 0..4)
             .prop_map(|pairs| Value::Object(pairs.into_iter().collect()))
@@ -267,23 +297,31 @@ fn every_field_of_the_wrong_type_is_refused() {
         Type::Null,
         Type::Bool,
     ];
-    let wrong = (0..FIELDS.len())
-        .prop_flat_map(move |field| {
-            let (_, allowed) = FIELDS[field];
-            let kinds: Vec<Type> = all.into_iter().filter(|k| !allowed.contains(k)).collect();
-            (Just(FIELDS[field].0), prop::sample::select(kinds))
+    // Every case tries each field in turn, with a value of a type it may not
+    // have (a union, not a flat_map: it shrinks quickly).
+    let wrong: Vec<_> = FIELDS
+        .map(|(field, allowed)| {
+            let values = all
+                .into_iter()
+                .filter(|kind| !allowed.contains(kind))
+                .map(|kind| a_value_of(kind).prop_map(move |value| (field, kind, value)));
+            prop::strategy::Union::new(values)
         })
-        .prop_flat_map(|(field, kind)| (Just(field), Just(kind), a_value_of(kind)));
-    target.check(wrong, |(field, _, value)| {
-        let mut sent = event("order.paid", SHOP, &target.unique());
-        *sent.pointer_mut(field).unwrap() = value;
-        let answer = target.post_json(&sent)?;
-        prop_assert!(
-            (400..500).contains(&answer.status),
-            "{field} of the wrong type was answered {}: {}",
-            answer.status,
-            answer.body
-        );
+        .into();
+    target.check(wrong, |fields| {
+        for (field, kind, value) in fields {
+            let shown = value.to_string();
+            let mut sent = event("order.paid", SHOP, &target.unique());
+            *sent.pointer_mut(field).unwrap() = value;
+            let answer = target.post_json(&sent)?;
+            prop_assert!(
+                (400..500).contains(&answer.status),
+                "{field} as {kind:?} {} was answered {}: {}",
+                shortened(&shown),
+                answer.status,
+                answer.body
+            );
+        }
         Ok(())
     });
     target.finish();
@@ -303,7 +341,7 @@ const HUGE_IN: [(&str, u16); 7] = [
 #[test]
 fn huge_strings_fit_under_the_limit_or_get_413() {
     let target = Target::start();
-    let size = prop_oneof![0..4096usize, LIMIT - 4096..LIMIT + 4096, 0..300 * 1024];
+    let size = prop_oneof![0..4096usize, LIMIT - 4096..LIMIT + 4096, 0..300 * 1024usize];
     let char = prop::sample::select(vec!['x', 'é', '€', '😀', '"', '\\', '\n', '\u{0}']);
     let huge = (prop::sample::select(HUGE_IN.to_vec()), size, char);
     target.check(huge, |((field, fits), size, char)| {
@@ -332,35 +370,43 @@ fn huge_strings_fit_under_the_limit_or_get_413() {
     target.finish();
 }
 
+/// Bytes to post.
+#[derive(Debug, Clone)]
+enum Bytes {
+    /// Anything at all.
+    Random(Vec<u8>),
+    /// A valid event with some of its bytes overwritten (at positions modulo its
+    /// length).
+    Overwritten(Vec<(usize, u8)>),
+    /// A valid event with these bytes inside a string (`data.checkout.note`).
+    InAString(Vec<u8>),
+}
+
 #[test]
 fn random_bytes_and_invalid_utf8_are_refused_cleanly() {
     let target = Target::start();
     let bytes = prop_oneof![
-        // Anything at all.
-        prop::collection::vec(any::<u8>(), 0..4096).prop_map(|b| (b, Vec::new())),
-        // A valid event with some of its bytes overwritten.
-        prop::collection::vec((any::<usize>(), any::<u8>()), 1..8).prop_map(|m| (Vec::new(), m)),
-        // A valid event with random bytes inside a string (`@@` in the note).
-        prop::collection::vec(any::<u8>(), 0..64).prop_map(|b| (b, vec![(usize::MAX, 0)])),
+        prop::collection::vec(any::<u8>(), 0..4096).prop_map(Bytes::Random),
+        prop::collection::vec((any::<usize>(), any::<u8>()), 1..8).prop_map(Bytes::Overwritten),
+        prop::collection::vec(any::<u8>(), 0..64).prop_map(Bytes::InAString),
     ];
-    target.check(bytes, |(random, overwrite)| {
-        let body = if overwrite.is_empty() {
-            random
-        } else {
-            let mut sent = event("order.paid", SHOP, &target.unique());
-            sent["data"]["checkout"]["note"] = "@@".into();
-            let mut body = sent.to_string().into_bytes();
-            if overwrite == [(usize::MAX, 0)] {
-                let at = body.windows(2).position(|w| w == b"@@").unwrap();
-                body.splice(at..at + 2, random);
-            } else {
-                for (at, byte) in overwrite {
-                    let len = body.len();
+    target.check(bytes, |bytes| {
+        let mut sent = event("order.paid", SHOP, &target.unique());
+        sent["data"]["checkout"]["note"] = "@@".into();
+        let mut body = sent.to_string().into_bytes();
+        match bytes {
+            Bytes::Random(random) => body = random,
+            Bytes::Overwritten(changes) => {
+                let len = body.len();
+                for (at, byte) in changes {
                     body[at % len] = byte;
                 }
             }
-            body
-        };
+            Bytes::InAString(random) => {
+                let at = body.windows(2).position(|w| w == b"@@").unwrap();
+                body.splice(at..at + 2, random);
+            }
+        }
         let utf8 = std::str::from_utf8(&body).is_ok();
         let answer = target.post(body)?;
         if !utf8 {
@@ -413,4 +459,107 @@ fn json_nested_10000_deep_is_refused_and_the_server_lives() {
     }
     target.finish();
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn events_in_the_shape_of_an_array_are_refused() {
+    let target = Target::start();
+    let mut wrong = Vec::new();
+    let mut data_list = event("order.paid", SHOP, "evt-data-list");
+    data_list["data"] = json!([data_list["data"]["checkout"]]);
+    for body in [
+        // The envelope's fields in order, as an array.
+        json!(["evt-list", "order.paid", SHOP, "2024-03-08T21:14:05+08:00", {"checkout": {}}]),
+        // `data` as an array holding the checkout.
+        data_list,
+    ] {
+        let answer = target.post_json(&body).unwrap();
+        if !(400..500).contains(&answer.status) {
+            let body = body.to_string();
+            let body = shortened(&body);
+            wrong.push(format!(
+                "{body}\n  was answered {} {}",
+                answer.status, answer.body
+            ));
+        }
+    }
+    target.finish();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// One HTTP/1.1 request on `stream`: the status and the headers of the answer,
+/// or what went wrong.
+fn exchange(stream: &mut TcpStream, key: &str, body: &[u8]) -> Result<(u16, String), String> {
+    let head = format!(
+        "POST /v1/shops/{SHOP}/events HTTP/1.1\r\nhost: kait\r\nauthorization: Bearer {key}\r\n\
+         content-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    let sent = stream
+        .write_all(head.as_bytes())
+        .and_then(|()| stream.write_all(body));
+    sent.map_err(|e| format!("sending: {e}"))?;
+    let mut got = Vec::new();
+    let mut buffer = [0; 4096];
+    let end = loop {
+        if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end;
+        }
+        match stream.read(&mut buffer) {
+            Ok(0) => return Err("the server closed the connection".into()),
+            Ok(n) => got.extend_from_slice(&buffer[..n]),
+            Err(e) => return Err(format!("reading: {e}")),
+        }
+    };
+    let head = String::from_utf8_lossy(&got[..end]).to_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .map_or(0, |v| v.trim().parse().unwrap());
+    let mut rest = got.len() - end - 4;
+    while rest < length {
+        rest += stream.read(&mut buffer).map_err(|e| e.to_string())?;
+    }
+    Ok((head[9..12].parse().unwrap(), head))
+}
+
+/// A server that answers before reading the whole body must either read the
+/// rest or say `connection: close`; otherwise the client's next request on the
+/// same keep-alive connection (a POST, which it cannot safely repeat) is lost.
+#[test]
+fn a_413_leaves_its_connection_usable_or_closes_it_openly() {
+    let target = Target::start();
+    let address = target.kait.base.trim_start_matches("http://");
+    let mut huge = event("order.paid", SHOP, "evt-huge");
+    huge["data"]["checkout"]["note"] = "x".repeat(LIMIT + 300 * 1024).into();
+    let huge = huge.to_string().into_bytes();
+    let mut lost = Vec::new();
+    for n in 0..5 {
+        let mut stream = TcpStream::connect(address).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let (status, head) = exchange(&mut stream, &target.key, &huge).unwrap();
+        assert_eq!(status, 413, "{head}");
+        if head.contains("connection: close") {
+            continue;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        let small = event("order.paid", SHOP, &format!("evt-after-413-{n}"));
+        match exchange(&mut stream, &target.key, small.to_string().as_bytes()) {
+            Ok((status, head)) => {
+                assert_eq!(status, 202, "{head}");
+                let mut tally = target.tally.lock().unwrap();
+                tally.events += 1;
+                tally.deliveries += 1;
+            }
+            Err(error) => lost.push(format!("round {n}: {error}")),
+        }
+    }
+    target.finish();
+    assert!(
+        lost.is_empty(),
+        "a 413 without `connection: close`, then the connection closed under the next request:\n{}",
+        lost.join("\n")
+    );
 }

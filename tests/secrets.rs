@@ -162,12 +162,8 @@ async fn no_secret_reaches_the_database_the_log_or_a_response() {
         .await;
     seen.call(&kait, Method::GET, "/v1/shops", ADMIN_KEY, None)
         .await;
-    seen.0.lock().unwrap().push(
-        kait.call(Method::GET, "/metrics", None, None)
-            .await
-            .1
-            .to_string(),
-    );
+    let metrics = kait.call(Method::GET, "/metrics", None, None).await.1;
+    seen.0.lock().unwrap().push(metrics.to_string());
     // Failures carry their messages too.
     let (_, refused) = kait
         .post("/v1/shops/mirfaith/webhooks", &key, json!({"name": "x", "plugin": "telegram", "config": {"bot_token": format!("{TOKEN}!"), "chat_id": "-1"}}))

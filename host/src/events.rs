@@ -44,6 +44,9 @@ pub enum EventError {
     /// `data.checkout` is missing or not an object.
     #[error("the event has no data.checkout object")]
     MissingCheckout,
+    /// The event nests deeper than [`MAX_DEPTH`].
+    #[error("the event nests deeper than {MAX_DEPTH} levels")]
+    TooDeep,
     /// `occurred_at` is not an RFC 3339 date-time.
     #[error("occurred_at {0:?} is not an RFC 3339 date-time")]
     BadTime(String),
@@ -67,12 +70,45 @@ struct Data<'a> {
     checkout: Option<&'a RawValue>,
 }
 
+/// The deepest nesting of arrays and objects an event may have.
+pub const MAX_DEPTH: usize = 64;
+
+/// How deeply `json` (valid JSON text) nests arrays and objects.
+fn depth(json: &str) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0, false, false);
+    for byte in json.bytes() {
+        match byte {
+            _ if escaped => escaped = false,
+            b'\\' if in_string => escaped = true,
+            b'"' => in_string = !in_string,
+            b'[' | b'{' if !in_string => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' if !in_string => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 /// Parses and checks an event in the JSON format above, and turns it into the WIT
 /// record plugins receive. A missing `id` is derived from the event's content, so
 /// the same text always gets the same id.
 pub fn parse(text: &str) -> Result<Event, EventError> {
+    // Serde would also take the fields as an array in order; an event is an object.
+    if !text.trim_start().starts_with('{') {
+        return Err(EventError::Malformed("an event is a JSON object".into()));
+    }
     let envelope: Envelope =
         serde_json::from_str(text).map_err(|e| EventError::Malformed(e.to_string()))?;
+    // `data` is kept as raw text, which serde_json does not limit in depth.
+    if depth(envelope.data.get()) > MAX_DEPTH - 1 {
+        return Err(EventError::TooDeep);
+    }
+    if !envelope.data.get().starts_with('{') {
+        return Err(EventError::Malformed("data must be a JSON object".into()));
+    }
     let kind = envelope.kind.as_str();
     if !TYPES.contains(&kind) && !INPUT_TYPES.contains(&kind) {
         return Err(EventError::UnknownType(envelope.kind));
@@ -144,5 +180,26 @@ mod tests {
         let bad_time = ok.replace("2021-03-03T22:58:32+08:00", "yesterday");
         assert!(matches!(parse(&bad_time), Err(EventError::BadTime(_))));
         assert!(matches!(parse("{"), Err(EventError::Malformed(_))));
+        let as_array = r#"["e","order.paid","s","2021-03-03T22:58:32+08:00",{"checkout":{}}]"#;
+        assert!(matches!(parse(as_array), Err(EventError::Malformed(_))));
+        let data_array = ok.replace(r#"{"checkout":{}}"#, r#"[{"checkout":{}}]"#);
+        assert!(matches!(parse(&data_array), Err(EventError::Malformed(_))));
+        let deep = ok.replace(
+            r#"{"checkout":{}}"#,
+            &format!(
+                r#"{{"checkout":{{"x":{}{}}}}}"#,
+                "[".repeat(10_000),
+                "]".repeat(10_000)
+            ),
+        );
+        assert_eq!(parse(&deep).unwrap_err(), EventError::TooDeep);
+        let quoted = ok.replace(
+            r#"{"checkout":{}}"#,
+            &format!(r#"{{"checkout":{{"x":"{}\""}}}}"#, "[".repeat(10_000)),
+        );
+        assert!(
+            parse(&quoted).is_ok(),
+            "brackets inside strings do not nest"
+        );
     }
 }

@@ -92,7 +92,16 @@ impl IntoResponse for ApiError {
                 message: self.message,
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        // The rest of a too-large body is never read, so the connection cannot be
+        // reused: say so, or the client's next request on it would fail.
+        if self.status == StatusCode::PAYLOAD_TOO_LARGE {
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+        }
+        response
     }
 }
 

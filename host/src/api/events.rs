@@ -52,6 +52,11 @@ pub async fn ingest(
         events::EventError::MissingCheckout => {
             ApiError::unprocessable("missing_checkout", error.to_string())
         }
+        events::EventError::TooDeep => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_event",
+            error.to_string(),
+        ),
         events::EventError::BadTime(_) => {
             ApiError::unprocessable("invalid_occurred_at", error.to_string())
         }
