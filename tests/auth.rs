@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-use server::{ADMIN_KEY, Kait, Receiver, event};
+use server::{ADMIN_KEY, Kait, Receiver, event, guests, variant};
 
 /// What a call sends as its body.
 #[derive(Clone, Copy)]
@@ -26,8 +26,10 @@ enum Body {
     Json(&'static str),
     /// A sample `order.paid` event for shop A with an id unique to the call.
     Event,
+    /// A plugin component unique to the call.
+    Wasm,
 }
-use Body::{Empty, Event, Json};
+use Body::{Empty, Event, Json, Wasm};
 
 /// The callers, in the order of the expected statuses in the table.
 const CALLERS: [&str; 5] = [
@@ -44,6 +46,8 @@ const WRONG_KEY: &str = "kait_sk_00000000000000000000000000000000000000000000000
 /// In a path, `{shop}` is shop A, and `{id}` is A's delivery under
 /// `/deliveries/`, else A's webhook — except for DELETE, where every call gets a
 /// webhook of its own, made just before, so each delete has something to delete.
+/// `{name}` is A's plugin and `{version}` its first version (for DELETE, a version
+/// of its own, uploaded just before).
 #[rustfmt::skip]
 const ROUTES: &[(Method, &str, Body, [u16; 5])] = &[
     //                                                                  none wrong other own admin
@@ -81,6 +85,19 @@ const ROUTES: &[(Method, &str, Body, [u16; 5])] = &[
     (Method::GET,    "/v1/shops/{shop}/deliveries/{id}",      Empty,     [401, 401, 404, 200, 200]),
     (Method::POST,   "/v1/shops/{shop}/deliveries/{id}/retry",
                                                               Empty,     [401, 401, 404, 202, 202]),
+    // A shop's plugins.
+    (Method::GET,    "/v1/shops/{shop}/plugins",              Empty,     [401, 401, 404, 200, 200]),
+    (Method::POST,   "/v1/shops/{shop}/plugins/{name}/versions",
+                                                              Wasm,      [401, 401, 404, 201, 201]),
+    (Method::GET,    "/v1/shops/{shop}/plugins/{name}/versions",
+                                                              Empty,     [401, 401, 404, 200, 200]),
+    (Method::GET,    "/v1/shops/{shop}/plugins/{name}/versions/{version}",
+                                                              Empty,     [401, 401, 404, 200, 200]),
+    (Method::DELETE, "/v1/shops/{shop}/plugins/{name}/versions/{version}",
+                                                              Empty,     [401, 401, 404, 204, 204]),
+    (Method::POST,   "/v1/shops/{shop}/plugins/{name}/versions/{version}/dry-run",
+        Json(r#"{"sample": "order.paid", "config": {"url": "{url}/dry"}}"#),
+                                                                         [401, 401, 404, 200, 200]),
     // Ingest.
     (Method::POST,   "/v1/shops/{shop}/events",               Event,     [401, 401, 404, 202, 202]),
 ];
@@ -136,6 +153,11 @@ async fn every_route_answers_every_caller_as_specified() {
         .to_string();
     kait.delivery_until("shop-a", &own, &delivery, |d| d["status"] == "succeeded")
         .await;
+    let (status, uploaded) = kait
+        .upload("shop-a", &own, "mine", variant(guests::KAIT_HTTP, "setup"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{uploaded}");
+    let version = uploaded["version"].as_str().unwrap().to_string();
 
     // The table covers exactly the documented routes (plus the document itself).
     let tabled: BTreeSet<(String, String)> = ROUTES
@@ -164,7 +186,7 @@ async fn every_route_answers_every_caller_as_specified() {
             n += 1;
             let id = if template.contains("/deliveries/{id}") {
                 delivery.clone()
-            } else if *method == Method::DELETE {
+            } else if *method == Method::DELETE && template.contains("/webhooks/{id}") {
                 let fresh = kait
                     .http_webhook("shop-a", &own, &format!("{}/fresh{n}", receiver.url))
                     .await;
@@ -172,9 +194,22 @@ async fn every_route_answers_every_caller_as_specified() {
             } else {
                 webhook.clone()
             };
-            let path = template.replace("{shop}", "shop-a").replace("{id}", &id);
-            let body = match body {
-                Empty => None,
+            let version = if template.contains("{version}") && *method == Method::DELETE {
+                let tag = format!("delete-{n}");
+                let (_, fresh) = kait
+                    .upload("shop-a", &own, "mine", variant(guests::KAIT_HTTP, &tag))
+                    .await;
+                fresh["version"].as_str().unwrap().to_string()
+            } else {
+                version.clone()
+            };
+            let path = template
+                .replace("{shop}", "shop-a")
+                .replace("{id}", &id)
+                .replace("{name}", "mine")
+                .replace("{version}", &version);
+            let json = match body {
+                Empty | Wasm => None,
                 Json(text) => {
                     let text = text
                         .replace("{n}", &n.to_string())
@@ -183,7 +218,13 @@ async fn every_route_answers_every_caller_as_specified() {
                 }
                 Event => Some(event("order.paid", "shop-a", &format!("evt-auth-{n}"))),
             };
-            let (status, answer) = kait.call(method.clone(), &path, key, body).await;
+            let (status, answer) = match body {
+                Wasm => {
+                    let bytes = variant(guests::KAIT_HTTP, &format!("call-{n}"));
+                    kait.upload_as(&path, key, bytes).await
+                }
+                _ => kait.call(method.clone(), &path, key, json).await,
+            };
             let code = answer["error"]["code"].as_str();
             let wanted_code = code_for(*expected);
             if status.as_u16() != *expected || (wanted_code.is_some() && code != wanted_code) {

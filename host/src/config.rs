@@ -69,6 +69,11 @@ pub struct ServeConfig {
     /// Longest a plugin call may run before it is stopped.
     #[serde(with = "humantime_serde")]
     pub plugin_deadline: Duration,
+    /// Largest plugin component a shop may upload.
+    pub max_plugin_bytes: usize,
+    /// Longest the compile of an uploaded component may take.
+    #[serde(with = "humantime_serde")]
+    pub plugin_compile_timeout: Duration,
     /// More plugins webhooks can name, loaded from component files at start:
     /// `{ "name" = "path/to/plugin.wasm" }`.
     pub plugins: BTreeMap<String, PathBuf>,
@@ -112,6 +117,8 @@ impl Default for ServeConfig {
             google_token_url: None,
             shutdown_grace: Duration::from_secs(30),
             plugin_deadline: Duration::from_millis(100),
+            max_plugin_bytes: 32 * 1024 * 1024,
+            plugin_compile_timeout: Duration::from_secs(120),
             plugins: BTreeMap::new(),
             cache_dir: None,
             log: "info".to_string(),

@@ -19,6 +19,7 @@ pub mod events;
 pub mod metrics;
 pub mod redact;
 pub mod registry;
+pub mod render;
 pub mod runtime;
 pub mod server;
 pub mod service;

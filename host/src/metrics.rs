@@ -15,6 +15,7 @@ pub struct Metrics {
     deliveries: Family<Vec<(String, String)>, Counter>,
     attempt_seconds: Histogram,
     plugin_seconds: Histogram,
+    plugin_loads: Family<Vec<(String, String)>, Counter>,
     queue_depth: Gauge,
 }
 
@@ -26,6 +27,12 @@ impl Default for Metrics {
         let attempt_seconds = Histogram::new(exponential_buckets(0.001, 2.0, 15));
         let plugin_seconds = Histogram::new(exponential_buckets(0.000_01, 2.0, 16));
         let queue_depth = Gauge::default();
+        let plugin_loads = Family::<Vec<(String, String)>, Counter>::default();
+        registry.register(
+            "plugin_loads",
+            "Plugin versions made ready, by source (compiled, or cache: native code from disk)",
+            plugin_loads.clone(),
+        );
         registry.register(
             "events_accepted",
             "Events accepted by ingest",
@@ -57,6 +64,7 @@ impl Default for Metrics {
             deliveries,
             attempt_seconds,
             plugin_seconds,
+            plugin_loads,
             queue_depth,
         }
     }
@@ -81,6 +89,14 @@ impl Metrics {
     /// Records one plugin call's time.
     pub fn plugin_call(&self, seconds: f64) {
         self.plugin_seconds.observe(seconds);
+    }
+
+    /// Counts a plugin version made ready: compiled, or loaded from the disk cache.
+    pub fn plugin_load(&self, cached: bool) {
+        let source = if cached { "cache" } else { "compiled" };
+        self.plugin_loads
+            .get_or_create(&vec![("source".into(), source.into())])
+            .inc();
     }
 
     /// The metrics in Prometheus text format, with the queue depth given.

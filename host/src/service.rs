@@ -10,7 +10,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::ServeConfig;
 use crate::delivery::Sender;
 use crate::metrics::Metrics;
-use crate::registry::{Registry, RegistryError};
+use crate::registry::{Builtins, Registry, RegistryError};
 use crate::runtime::{Runtime, RuntimeConfig, StartError};
 use crate::store::{Store, StoreError};
 
@@ -46,7 +46,7 @@ pub struct Service {
     /// Now.
     pub clock: Arc<dyn Clock>,
     /// Prometheus metrics.
-    pub metrics: Metrics,
+    pub metrics: Arc<Metrics>,
     /// Tells the workers new deliveries are due.
     pub wake: Notify,
     /// Tells the abandonment timers a new timer was started.
@@ -77,13 +77,16 @@ impl Service {
         };
         runtime_config.limits.deadline = config.plugin_deadline;
         let extra = config.plugins.clone();
-        let (runtime, registry) = tokio::task::spawn_blocking(move || {
+        let (runtime, builtins) = tokio::task::spawn_blocking(move || {
             let runtime = Runtime::new(runtime_config)?;
-            let registry = Registry::load(&runtime, &extra)?;
-            Ok::<_, ServiceError>((runtime, registry))
+            let builtins = Builtins::load(&runtime, &extra)?;
+            Ok::<_, ServiceError>((runtime, builtins))
         })
         .await
         .map_err(|e| StartError(e.to_string()))??;
+        let metrics = Arc::new(Metrics::default());
+        let registry =
+            Registry::open(runtime.clone(), store.clone(), metrics.clone(), builtins).await?;
         Ok(Arc::new(Self {
             sender: Sender::new(&config)?,
             config,
@@ -91,7 +94,7 @@ impl Service {
             runtime,
             registry,
             clock,
-            metrics: Metrics::default(),
+            metrics,
             wake: Notify::new(),
             timers_changed: Notify::new(),
         }))

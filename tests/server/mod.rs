@@ -244,6 +244,82 @@ impl Drop for Kait {
     }
 }
 
+impl Kait {
+    /// Uploads a component as a version of `shop`'s plugin `name`.
+    pub async fn upload(
+        &self,
+        shop: &str,
+        key: &str,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let path = format!("/v1/shops/{shop}/plugins/{name}/versions");
+        self.upload_as(&path, Some(key), bytes).await
+    }
+
+    /// Posts component bytes to `path` with `key` (or none).
+    pub async fn upload_as(
+        &self,
+        path: &str,
+        key: Option<&str>,
+        bytes: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.client.post(format!("{}{path}", self.base));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        let response = request
+            .header("content-type", "application/wasm")
+            .body(bytes)
+            .send()
+            .await
+            .expect("the API answers");
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// The value of a Prometheus counter line starting with `prefix` (0 if absent).
+    pub async fn metric(&self, prefix: &str) -> f64 {
+        let text = self
+            .client
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await;
+        let text = text.unwrap().text().await.unwrap();
+        text.lines()
+            .filter(|line| line.starts_with(prefix))
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+}
+
+/// The component at `path` with a custom section `kait-test` holding `tag` appended:
+/// the same behaviour under a different content hash, so a different version.
+pub fn variant(path: &str, tag: &str) -> Vec<u8> {
+    let mut bytes = std::fs::read(path).expect("read the component");
+    let name = b"kait-test";
+    let mut section = vec![name.len() as u8];
+    section.extend_from_slice(name);
+    section.extend_from_slice(tag.as_bytes());
+    bytes.push(0);
+    let mut size = section.len();
+    loop {
+        let byte = (size & 0x7f) as u8;
+        size >>= 7;
+        if size == 0 {
+            bytes.push(byte);
+            break;
+        }
+        bytes.push(byte | 0x80);
+    }
+    bytes.extend_from_slice(&section);
+    bytes
+}
+
 /// A sample event of `kind` for `shop` with the given id.
 pub fn event(kind: &str, shop: &str, id: &str) -> Value {
     let mut event: Value = serde_json::from_str(kait::events::sample(kind).unwrap()).unwrap();

@@ -6,10 +6,12 @@
 
 pub mod auth;
 mod deliveries;
+mod dry_run;
 pub mod error;
 mod events;
 mod extract;
 mod ops;
+mod plugins;
 mod shops;
 mod webhooks;
 
@@ -69,6 +71,7 @@ pub struct Page<T> {
         (name = "webhooks", description = "A shop's webhooks (Settings → Webhooks)"),
         (name = "events", description = "Ingest"),
         (name = "deliveries", description = "The delivery log"),
+        (name = "plugins", description = "A shop's plugins: upload, versions, dry run"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -115,6 +118,10 @@ pub fn router(service: Arc<Service>, admin_hash: String) -> Router {
         .routes(routes!(deliveries::list))
         .routes(routes!(deliveries::get))
         .routes(routes!(deliveries::retry))
+        .routes(routes!(plugins::list))
+        .routes(routes!(plugins::upload, plugins::versions))
+        .routes(routes!(plugins::get, plugins::delete))
+        .routes(routes!(dry_run::dry_run))
         .routes(routes!(events::ingest))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))

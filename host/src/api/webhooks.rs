@@ -16,7 +16,7 @@ use super::extract::{Json, Path};
 use super::{AppState, Page};
 use crate::clock::rfc3339;
 use crate::events::TYPES;
-use crate::registry::Entry;
+use crate::registry::{Entry, Pin, Reference};
 use crate::signing;
 use crate::store::{Plan, WebhookRow, WebhookStatus, new_id};
 
@@ -30,7 +30,8 @@ pub struct CreateWebhook {
     status: Option<WebhookStatus>,
     /// Event types to receive; default: all ten.
     events: Option<Vec<String>>,
-    /// `telegram`, `sheets` or `http`.
+    /// A built-in (`telegram`, `sheets`, `http`) or one of the shop's own plugins:
+    /// `name` or `name@latest` (follows new uploads), or `name@<version>`.
     plugin: String,
     /// The plugin's settings; for `http`, `url` is the Callback URL.
     #[schema(value_type = Object)]
@@ -59,7 +60,10 @@ pub struct Webhook {
     /// Why Kait disabled it, when it did.
     disabled_reason: Option<String>,
     events: Vec<String>,
+    /// The plugin as the webhook names it (`name`, `name@latest`, `name@<version>`).
     plugin: String,
+    /// The version `plugin` resolves to now; the next delivery uses it.
+    plugin_version: Option<String>,
     /// The settings, secrets shown as `••••` and their last 4 characters.
     #[schema(value_type = Object)]
     config: Value,
@@ -87,6 +91,7 @@ pub(super) fn view(row: &WebhookRow, entry: Option<&Entry>) -> Webhook {
         disabled_reason: row.disabled_reason.clone(),
         events: row.events.clone(),
         plugin: row.plugin.clone(),
+        plugin_version: entry.map(Entry::label),
         config: entry.map_or(Value::Null, |e| e.secrets.masked(&config)),
         failing_since: row.failing_since.map(rfc3339),
         created_at: rfc3339(row.created_at),
@@ -94,9 +99,16 @@ pub(super) fn view(row: &WebhookRow, entry: Option<&Entry>) -> Webhook {
     }
 }
 
-fn with_secret(state: &AppState, row: &WebhookRow) -> WebhookWithSecret {
+/// A webhook as shown, its plugin resolved as the next delivery would.
+pub(super) async fn shown(state: &AppState, row: &WebhookRow) -> Webhook {
+    let registry = &state.service.registry;
+    let entry = registry.resolve(&row.shop_id, &row.plugin).await.ok();
+    view(row, entry.as_deref())
+}
+
+async fn with_secret(state: &AppState, row: &WebhookRow) -> WebhookWithSecret {
     WebhookWithSecret {
-        webhook: view(row, state.service.registry.get(&row.plugin).as_deref()),
+        webhook: shown(state, row).await,
         signing_secret: row.signing_secret.clone(),
     }
 }
@@ -167,22 +179,34 @@ fn check_name(name: &str) -> Result<String, ApiError> {
     Ok(name.to_string())
 }
 
-/// The plugin named, and the configuration checked by it.
-async fn checked(
+/// The plugin version a reference names for `shop`, and the reference as stored:
+/// a built-in by its bare name, a shop's plugin as `name@latest` or `name@<version>`.
+async fn named(
     state: &AppState,
     shop: &str,
     plugin: &str,
+) -> Result<(Arc<Entry>, String), ApiError> {
+    let registry = &state.service.registry;
+    let entry = registry
+        .resolve(shop, plugin)
+        .await
+        .map_err(|e| ApiError::unprocessable("unknown_plugin", e.to_string()))?;
+    let reference =
+        Reference::parse(plugin).map_err(|e| ApiError::unprocessable("unknown_plugin", e))?;
+    let stored = match reference.pin {
+        Pin::Latest if entry.builtin => reference.name,
+        _ => reference.to_string(),
+    };
+    Ok((entry, stored))
+}
+
+/// The configuration checked by the plugin's `validate-config`.
+pub(super) async fn checked(
+    state: &AppState,
+    shop: &str,
+    entry: &Arc<Entry>,
     config: &Value,
-) -> Result<Arc<Entry>, ApiError> {
-    let entry = state.service.registry.get(plugin).ok_or_else(|| {
-        ApiError::unprocessable(
-            "unknown_plugin",
-            format!(
-                "unknown plugin {plugin:?}; available: {}",
-                state.service.registry.names().join(", ")
-            ),
-        )
-    })?;
+) -> Result<(), ApiError> {
     if !config.is_object() {
         return Err(ApiError::unprocessable(
             "invalid_config",
@@ -197,7 +221,7 @@ async fn checked(
     .await
     .map_err(ApiError::internal)?;
     match called.result {
-        Ok(()) => Ok(entry),
+        Ok(()) => Ok(()),
         Err(crate::runtime::CallError::InvalidConfig(message)) => {
             Err(ApiError::unprocessable("invalid_config", message))
         }
@@ -228,7 +252,8 @@ pub async fn create(
     eligible(&state, &shop).await?;
     let name = check_name(&body.name)?;
     let events = check_events(body.events)?;
-    checked(&state, &shop, &body.plugin, &body.config).await?;
+    let (entry, plugin) = named(&state, &shop, &body.plugin).await?;
+    checked(&state, &shop, &entry, &body.config).await?;
     let now = state.service.clock.now();
     let row = WebhookRow {
         id: new_id("wh"),
@@ -237,7 +262,7 @@ pub async fn create(
         status: body.status.unwrap_or(WebhookStatus::Active),
         disabled_reason: None,
         events,
-        plugin: body.plugin,
+        plugin,
         config: body.config.to_string(),
         signing_secret: signing::new_secret(),
         failing_since: None,
@@ -251,7 +276,7 @@ pub async fn create(
         ));
     }
     let row = state.service.store.create_webhook(row).await?;
-    Ok((StatusCode::CREATED, Json(with_secret(&state, &row))))
+    Ok((StatusCode::CREATED, Json(with_secret(&state, &row).await)))
 }
 
 /// Lists a shop's webhooks.
@@ -268,12 +293,12 @@ pub async fn list(
         return Err(ApiError::not_found(format!("shop {shop}")));
     }
     let rows = state.service.store.webhooks(&shop).await?;
-    let registry = &state.service.registry;
+    let mut data = Vec::with_capacity(rows.len());
+    for row in &rows {
+        data.push(shown(&state, row).await);
+    }
     Ok(Json(Page {
-        data: rows
-            .iter()
-            .map(|r| view(r, registry.get(&r.plugin).as_deref()))
-            .collect(),
+        data,
         next_cursor: None,
     }))
 }
@@ -289,10 +314,7 @@ pub async fn get(
 ) -> Result<Json<Webhook>, ApiError> {
     caller.reach(&shop)?;
     let row = found(&state, &shop, &id).await?;
-    Ok(Json(view(
-        &row,
-        state.service.registry.get(&row.plugin).as_deref(),
-    )))
+    Ok(Json(shown(&state, &row).await))
 }
 
 /// Changes a webhook. The configuration is checked again by the plugin.
@@ -314,14 +336,14 @@ pub async fn update(
         row.events = check_events(body.events)?;
     }
     let old_config: Value = serde_json::from_str(&row.config).unwrap_or_default();
-    let plugin = body.plugin.unwrap_or_else(|| row.plugin.clone());
+    let requested = body.plugin.unwrap_or_else(|| row.plugin.clone());
+    let (entry, plugin) = named(&state, &shop, &requested).await?;
     let mut config = body.config.unwrap_or_else(|| old_config.clone());
-    if plugin == row.plugin
-        && let Some(entry) = state.service.registry.get(&plugin)
-    {
+    let same_plugin = Reference::parse(&row.plugin).is_ok_and(|old| old.name == entry.name);
+    if same_plugin {
         entry.secrets.keep_unchanged(&mut config, &old_config);
     }
-    let entry = checked(&state, &shop, &plugin, &config).await?;
+    checked(&state, &shop, &entry, &config).await?;
     row.plugin = plugin;
     row.config = config.to_string();
     if let Some(status) = body.status {
@@ -368,10 +390,7 @@ async fn set_status(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("webhook {id}")))?;
     state.service.wake.notify_one();
-    Ok(Json(view(
-        &row,
-        state.service.registry.get(&row.plugin).as_deref(),
-    )))
+    Ok(Json(shown(state, &row).await))
 }
 
 /// Pauses a webhook: it receives nothing, and its waiting deliveries are held.
@@ -432,5 +451,5 @@ pub async fn rotate_secret(
         .rotate_secret(&shop, &id, signing::new_secret(), now)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("webhook {id}")))?;
-    Ok(Json(with_secret(&state, &row)))
+    Ok(Json(with_secret(&state, &row).await))
 }

@@ -5,8 +5,8 @@ mod bench;
 mod bench_timers;
 mod events;
 mod plugin;
-mod render;
 mod serve;
+mod upload;
 
 use std::process::ExitCode;
 

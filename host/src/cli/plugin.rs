@@ -1,5 +1,6 @@
 //! `kait plugin run | inspect | check`: a plugin's behaviour, locally, exactly as
-//! the service would run it (same runtime, same limits).
+//! the service would run it (same runtime, same limits); `kait plugin upload` sends
+//! one to a server.
 
 use std::path::Path;
 use std::time::Instant;
@@ -11,7 +12,7 @@ use serde_json::json;
 use kait::runtime::{Plugin, Runtime, RuntimeConfig};
 use kait::{builtin, events};
 
-use super::render;
+use kait::render;
 
 #[derive(Subcommand)]
 pub enum Command {
@@ -32,6 +33,8 @@ pub enum Command {
         #[arg(value_name = "NAME|PATH.wasm")]
         plugin: String,
     },
+    /// Upload a component as a new version of a shop's plugin on a running server.
+    Upload(super::upload::Upload),
     /// Check a configuration with the plugin's validate-config.
     Check {
         #[command(flatten)]
@@ -50,8 +53,12 @@ pub struct PluginArg {
 }
 
 pub fn run(command: Command) -> Result<()> {
+    if let Command::Upload(upload) = command {
+        return super::upload::run(upload);
+    }
     let runtime = Runtime::new(RuntimeConfig::default())?;
     match command {
+        Command::Upload(_) => unreachable!("handled above"),
         Command::Run {
             plugin,
             event,

@@ -9,6 +9,7 @@
 mod cipher;
 mod deliveries;
 mod events;
+mod plugins;
 mod schema;
 mod shops;
 mod timers;
@@ -25,6 +26,7 @@ pub use deliveries::{
     Attempt, AttemptRecord, Claimed, Delivery, DeliveryFilter, DeliveryStatus, Next, WebhookEffect,
 };
 pub use events::{Ingested, NewEvent, StoredEvent};
+pub use plugins::{Deleted, PluginVersionRow};
 pub use shops::{Plan, Shop};
 pub use timers::Fired;
 pub use webhooks::{NewWebhook, WebhookRow, WebhookStatus};

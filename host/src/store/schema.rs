@@ -89,6 +89,25 @@ CREATE INDEX timers_due ON timers(due_at) WHERE status = 'pending';
     r#"
 UPDATE webhooks SET config = seal(config), signing_secret = seal(signing_secret);
 "#,
+    // Per-shop plugins: component bytes by content, and each shop's versions.
+    r#"
+CREATE TABLE plugin_blobs (
+    sha256 TEXT PRIMARY KEY,
+    bytes  BLOB NOT NULL
+);
+CREATE TABLE plugin_versions (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    shop_id    TEXT NOT NULL REFERENCES shops(id),
+    name       TEXT NOT NULL,
+    version    TEXT NOT NULL,
+    sha256     TEXT NOT NULL REFERENCES plugin_blobs(sha256),
+    size       INTEGER NOT NULL,
+    info       TEXT NOT NULL,
+    imports    TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (shop_id, name, version)
+);
+"#,
 ];
 
 pub(super) fn migrate(conn: &Connection) -> Result<(), StoreError> {

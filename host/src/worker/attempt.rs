@@ -27,19 +27,24 @@ pub async fn run(service: &Service, claimed: &Claimed) -> AttemptRecord {
     let at = service.clock.now();
     let started = Instant::now();
     let webhook = &claimed.webhook;
-    let entry = service.registry.get(&webhook.plugin);
+    // Resolved now, at every attempt: a retry uses the version the webhook points
+    // at today, and this attempt keeps the one it started with.
+    let entry = service
+        .registry
+        .resolve(&webhook.shop_id, &webhook.plugin)
+        .await;
     let plugin = entry
         .as_ref()
-        .map_or_else(|| webhook.plugin.clone(), |e| e.version());
+        .map_or_else(|_| webhook.plugin.clone(), |e| e.label());
     let (planned, logs) = match &entry {
-        None => (
+        Err(error) => (
             Planned::Failed {
                 kind: "plugin_missing",
-                error: format!("plugin {:?} is not installed", webhook.plugin),
+                error: error.to_string(),
             },
             Value::Array(Vec::new()),
         ),
-        Some(entry) => transform(service, claimed, entry).await,
+        Ok(entry) => transform(service, claimed, entry).await,
     };
     let config: Value = serde_json::from_str(&webhook.config).unwrap_or_default();
     let mut secrets = entry

@@ -4,9 +4,10 @@
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use kait::redact::mask;
-use kait::runtime::{Action, Auth, OutgoingRequest};
+use crate::redact::mask;
+use crate::runtime::{Action, Auth, OutgoingRequest};
 
+/// The action as JSON: `{"send": [requests]}` or `{"skip": reason}`.
 pub fn action(action: &Action) -> Value {
     match action {
         Action::Send(requests) => {

@@ -1,0 +1,113 @@
+//! Uploading a version: the component is checked and compiled now (not at its first
+//! event), within a time cap, then kept in the store under its content address.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use super::reference::{check_name, version_of};
+use super::{Entry, Registry};
+use crate::clock::Millis;
+use crate::runtime::{CallError, LoadError};
+use crate::store::{PluginVersionRow, StoreError};
+
+/// Why an upload was refused. Every case names the rule that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    /// The name is malformed or taken by a built-in.
+    #[error("{0}")]
+    Name(String),
+    /// The component failed a check, or did not compile.
+    #[error("{0}")]
+    Load(#[from] LoadError),
+    /// Compiling took longer than the cap.
+    #[error("compiling the component took longer than {0:?}; make it smaller")]
+    CompileTimeout(Duration),
+    /// Its `info()` failed or returned an unusable schema.
+    #[error("the component's info() {0}")]
+    Info(String),
+    /// The store refused.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// A version as uploaded: the row kept, and whether it is new.
+pub struct Uploaded {
+    /// The version.
+    pub row: PluginVersionRow,
+    /// False when the same bytes were already a version of this plugin.
+    pub created: bool,
+}
+
+impl Registry {
+    /// Checks, compiles and keeps a new version of `shop`'s plugin `name`.
+    pub async fn upload(
+        &self,
+        shop: &str,
+        name: &str,
+        bytes: Vec<u8>,
+        compile_cap: Duration,
+        now: Millis,
+    ) -> Result<Uploaded, UploadError> {
+        check_name(name).map_err(UploadError::Name)?;
+        if self.is_builtin(name) {
+            return Err(UploadError::Name(format!(
+                "{name} is a built-in plugin's name; choose another"
+            )));
+        }
+        let runtime = self.inner.runtime.clone();
+        let (plugin_name, shared) = (name.to_string(), Arc::new(bytes));
+        let compiling = shared.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            let plugin = runtime.load(&compiling)?;
+            let called = runtime.info(&plugin);
+            Ok::<_, UploadError>((plugin, called.result))
+        });
+        let (plugin, info) = tokio::time::timeout(compile_cap, task)
+            .await
+            .map_err(|_| UploadError::CompileTimeout(compile_cap))?
+            .map_err(|e| UploadError::Info(format!("could not run: {e}")))??;
+        let info = info.map_err(|e: CallError| UploadError::Info(format!("failed: {e}")))?;
+        if !serde_json::from_str::<serde_json::Value>(&info.config_schema)
+            .is_ok_and(|schema| schema.is_object())
+        {
+            return Err(UploadError::Info(
+                "returned a config-schema that is not a JSON object".into(),
+            ));
+        }
+        self.inner.metrics.plugin_load(plugin.was_cached());
+        let sha256 = hex::encode(Sha256::digest(shared.as_slice()));
+        let row = PluginVersionRow {
+            shop_id: shop.to_string(),
+            name: plugin_name.clone(),
+            version: version_of(&sha256),
+            sha256,
+            size: shared.len() as u64,
+            info: serde_json::json!({
+                "name": info.name,
+                "version": info.version,
+                "description": info.description,
+                "config_schema": serde_json::from_str::<serde_json::Value>(&info.config_schema)
+                    .unwrap_or_default(),
+            })
+            .to_string(),
+            imports: serde_json::to_string(plugin.imports()).unwrap_or_default(),
+            seq: 0,
+            created_at: now,
+        };
+        let bytes = Arc::try_unwrap(shared).unwrap_or_else(|shared| shared.as_ref().clone());
+        let (row, created) = self.inner.store.insert_plugin_version(row, bytes).await?;
+        if created {
+            let key = super::ready_key(&row.shop_id, &row.name, &row.version);
+            let entry = Arc::new(Entry::new(&plugin_name, false, plugin, info));
+            self.inner.ready.lock().unwrap().insert(key, entry);
+            let mut index = self.inner.index.write().unwrap();
+            index
+                .entry((row.shop_id.clone(), row.name.clone()))
+                .or_default()
+                .push(row.clone());
+        }
+        Ok(Uploaded { row, created })
+    }
+}
