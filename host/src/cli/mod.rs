@@ -2,6 +2,8 @@
 //! its own file; errors end here, printed once, with a non-zero exit code.
 
 mod bench;
+mod bench_plugin;
+mod bench_registry;
 mod bench_timers;
 mod events;
 mod plugin;
@@ -39,6 +41,12 @@ enum Command {
     /// Load test of abandonment timers: idle CPU with many pending, and the time
     /// to fire many that fall due together.
     BenchTimers(bench_timers::BenchTimers),
+    /// Measures one plugin component: cold compile, load from the disk cache, first
+    /// call, and per-event time with fresh and with warm instances.
+    BenchPlugin(bench_plugin::BenchPlugin),
+    /// Measures a restart with many stored plugin versions: uploads, time to
+    /// readiness, time to make every version ready, and compiles vs cache loads.
+    BenchRegistry(bench_registry::BenchRegistry),
 }
 
 pub fn main() -> ExitCode {
@@ -49,6 +57,8 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Bench(args) => bench::run(args),
         Command::BenchTimers(args) => bench_timers::run(args),
+        Command::BenchPlugin(args) => bench_plugin::run(args),
+        Command::BenchRegistry(args) => bench_registry::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
