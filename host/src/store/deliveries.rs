@@ -67,7 +67,7 @@ pub struct Attempt {
     pub error_kind: Option<String>,
     /// The failure, in words.
     pub error: Option<String>,
-    /// The plugin version that produced the requests (`name@sha256:…`).
+    /// The plugin version that produced the requests (`name@<version>`).
     pub plugin: String,
     /// The plugin's log lines.
     #[schema(value_type = Vec<Object>)]
