@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use server::{ADMIN_KEY, Kait, Receiver, event, guests, variant};
+use server::{ADMIN_KEY, Kait, Receiver, cache_dir, event, guests, variant};
 
 /// A delivery's attempts, once it has succeeded.
 async fn delivered(kait: &Kait, shop: &str, key: &str, accepted: &Value) -> Value {
@@ -146,10 +146,19 @@ async fn webhooks_follow_latest_or_a_pinned_version_and_roll_back() {
     );
 
     // A new upload is the next delivery's version, with no restart.
+    let tag = format!("2-{}", std::process::id());
     let (_, v2) = kait
-        .upload("acme", &key, "mine", variant(guests::KAIT_HTTP, "2"))
+        .upload("acme", &key, "mine", variant(guests::KAIT_HTTP, &tag))
         .await;
+    let v2_sha = v2["sha256"].as_str().unwrap().to_string();
     let v2 = v2["version"].as_str().unwrap().to_string();
+    let cached = || {
+        std::fs::read_dir(cache_dir())
+            .unwrap()
+            .filter_map(Result::ok)
+            .any(|f| f.file_name().to_string_lossy().starts_with(&v2_sha))
+    };
+    assert!(cached(), "the upload compiled v2 into the disk cache");
     let (_, accepted) = kait
         .event("acme", &key, &event("order.paid", "acme", "e2"))
         .await;
@@ -201,6 +210,7 @@ async fn webhooks_follow_latest_or_a_pinned_version_and_roll_back() {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(!cached(), "deleting v2 dropped its compiled code");
     let (status, refused) = kait
         .call(
             Method::DELETE,

@@ -39,7 +39,8 @@ pub struct Kait {
     pub client: reqwest::Client,
 }
 
-fn cache_dir() -> PathBuf {
+/// The compiled-component cache every test server shares.
+pub fn cache_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("kait-cache")
 }
 

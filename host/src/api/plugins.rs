@@ -287,7 +287,7 @@ pub async fn delete(
     }
     let id = one_version(&state, &shop, &name, &version)?.version;
     match registry.delete(&shop, &name, &id).await? {
-        Deleted::Done => Ok(StatusCode::NO_CONTENT),
+        Deleted::Done { .. } => Ok(StatusCode::NO_CONTENT),
         Deleted::NotFound => Err(ApiError::not_found(format!(
             "version {version} of plugin {name}"
         ))),

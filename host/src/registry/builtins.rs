@@ -48,6 +48,12 @@ impl Builtins {
         self.plugins.get(name).cloned()
     }
 
+    /// Whether one of them is the component with this SHA-256 (hex).
+    pub fn has_content(&self, sha256: &str) -> bool {
+        let id = format!("sha256:{sha256}");
+        self.plugins.values().any(|entry| entry.plugin.id() == id)
+    }
+
     /// Their names.
     pub fn names(&self) -> Vec<String> {
         self.plugins.keys().cloned().collect()

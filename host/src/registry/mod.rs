@@ -298,7 +298,12 @@ impl Registry {
                 Reference::spellings(&owned, &exact, latest)
             })
             .await?;
-        if deleted == Deleted::Done {
+        if let Deleted::Done { orphaned } = &deleted {
+            if let Some(sha256) = orphaned
+                && !self.inner.builtins.has_content(sha256)
+            {
+                self.inner.runtime.forget(sha256);
+            }
             let key = (shop.to_string(), name.to_string());
             let mut index = self.inner.index.write().unwrap();
             if let Some(versions) = index.get_mut(&key) {

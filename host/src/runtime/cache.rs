@@ -33,6 +33,11 @@ impl DiskCache {
             .join(format!("{content_hash}-{}.cwasm", self.engine_hash))
     }
 
+    /// Removes the compiled form of the component with this content hash.
+    pub(crate) fn remove(&self, content_hash: &str) {
+        let _ = std::fs::remove_file(self.path(content_hash));
+    }
+
     /// Loads the compiled form of `bytes` from disk, or compiles and stores it.
     /// The flag says whether the disk copy was used.
     pub(crate) fn load_or_compile(

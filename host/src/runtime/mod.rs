@@ -141,6 +141,15 @@ impl Runtime {
         &self.inner.limits
     }
 
+    /// Drops the compiled code of the component with this SHA-256 (hex) from the
+    /// disk cache, once no stored version uses it. Plugins already loaded keep
+    /// working; loading it again compiles it again.
+    pub fn forget(&self, sha256: &str) {
+        if let Some(cache) = &self.inner.cache {
+            cache.remove(sha256);
+        }
+    }
+
     /// Idle warm instances currently kept.
     pub fn warm_instances(&self) -> usize {
         self.inner.pool.idle_count()

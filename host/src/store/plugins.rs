@@ -33,8 +33,12 @@ pub struct PluginVersionRow {
 /// Why a version was not deleted.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Deleted {
-    /// It is gone.
-    Done,
+    /// It is gone; `orphaned` holds the SHA-256 of its bytes when no other
+    /// version (of any shop) uses them any more, so they were removed too.
+    Done {
+        /// The content hash nothing refers to now.
+        orphaned: Option<String>,
+    },
     /// There is no such version.
     NotFound,
     /// These webhooks (id, name) use it.
@@ -185,12 +189,14 @@ impl Store {
                 "DELETE FROM plugin_versions WHERE seq = ?1",
                 [found.seq],
             )?;
-            conn.execute(
+            let removed = conn.execute(
                 "DELETE FROM plugin_blobs WHERE sha256 = ?1
                  AND NOT EXISTS (SELECT 1 FROM plugin_versions WHERE sha256 = ?1)",
                 [&found.sha256],
             )?;
-            Ok(Deleted::Done)
+            Ok(Deleted::Done {
+                orphaned: (removed > 0).then_some(found.sha256),
+            })
         })
         .await
     }
