@@ -229,6 +229,20 @@ async fn webhooks_follow_latest_or_a_pinned_version_and_roll_back() {
         "{refused}"
     );
 
+    // Built-ins are named bare: a pin would break at Kait's next upgrade.
+    let (_, http) = kait
+        .get("/v1/shops/acme/plugins/http/versions/latest", &key)
+        .await;
+    let pinned = format!("http@{}", http["version"].as_str().unwrap());
+    let (status, refused) = kait.patch(&path, &key, json!({"plugin": pinned})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("without @version")
+    );
+
     // The config is validated against the version named.
     let (status, refused) = kait
         .patch(&path, &key, json!({"config": {"url": "ftp://nope"}}))

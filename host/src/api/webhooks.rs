@@ -193,8 +193,19 @@ async fn named(
         .map_err(|e| ApiError::unprocessable("unknown_plugin", e.to_string()))?;
     let reference =
         Reference::parse(plugin).map_err(|e| ApiError::unprocessable("unknown_plugin", e))?;
+    // A built-in changes only with Kait itself, so a pin would break at the next
+    // upgrade: built-ins are named bare.
     let stored = match reference.pin {
         Pin::Latest if entry.builtin => reference.name,
+        Pin::Exact(_) if entry.builtin => {
+            return Err(ApiError::unprocessable(
+                "unknown_plugin",
+                format!(
+                    "{} is built in and follows Kait's own version; name it without @version",
+                    reference.name
+                ),
+            ));
+        }
         _ => reference.to_string(),
     };
     Ok((entry, stored))
