@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use server::{Kait, Receiver, event, guests, variant};
+use server::{Kait, Receiver, Reply, event, guests, variant};
 
 const EVENTS: usize = 1_000;
 const SWAPS: usize = 10;
@@ -137,4 +137,55 @@ async fn a_thousand_events_through_ten_swaps() {
             );
         }
     }
+}
+
+/// An attempt already running when the webhook is swapped finishes on its version;
+/// the retry of that delivery uses the new one, and each attempt records its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_flight_attempts_keep_their_version_and_retries_take_the_new_one() {
+    let kait = Kait::start(&[]);
+    let mut receiver = Receiver::start().await;
+    let key = kait.shop("acme", "premium").await;
+    let run = std::process::id();
+    let mut versions = Vec::new();
+    for n in 0..2 {
+        let bytes = variant(guests::KAIT_HTTP, &format!("flight-{run}-{n}"));
+        let (status, uploaded) = kait.upload("acme", &key, "tagged", bytes).await;
+        assert_eq!(status, StatusCode::CREATED, "{uploaded}");
+        versions.push(uploaded["version"].as_str().unwrap().to_string());
+    }
+    let url = format!("{}/flight", receiver.url);
+    let hook = kait
+        .webhook(
+            "acme",
+            &key,
+            json!({"name": "flight", "plugin": format!("tagged@{}", versions[0]), "config": config(&url, 0)}),
+        )
+        .await;
+    let path = format!("/v1/shops/acme/webhooks/{}", hook["id"].as_str().unwrap());
+    // The first request is held for a second, then fails; the retry succeeds.
+    receiver.answer([Reply::status(500).delay(Duration::from_secs(1))]);
+    let (_, accepted) = kait
+        .event("acme", &key, &event("order.paid", "acme", "in-flight"))
+        .await;
+    assert_eq!(receiver.next().await.json()["tag"], 0);
+    // The attempt is in flight now: swap.
+    let body = json!({"plugin": format!("tagged@{}", versions[1]), "config": config(&url, 1)});
+    let (status, swapped) = kait.patch(&path, &key, body).await;
+    assert_eq!(status, StatusCode::OK, "{swapped}");
+    assert_eq!(
+        receiver.next().await.json()["tag"],
+        1,
+        "the retry ran the new version"
+    );
+
+    let id = accepted["deliveries"][0]["id"].as_str().unwrap();
+    let delivery = kait
+        .delivery_until("acme", &key, id, |d| d["status"] == "succeeded")
+        .await;
+    let attempts = delivery["attempt_log"].as_array().unwrap();
+    assert_eq!(attempts.len(), 2, "{delivery}");
+    assert_eq!(attempts[0]["outcome"], "failed");
+    assert_eq!(attempts[0]["plugin"], format!("tagged@{}", versions[0]));
+    assert_eq!(attempts[1]["plugin"], format!("tagged@{}", versions[1]));
 }

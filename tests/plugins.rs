@@ -116,6 +116,20 @@ async fn uploads_are_checked_and_content_addressed() {
 }
 
 #[tokio::test]
+async fn a_compile_over_the_cap_is_refused() {
+    let kait = Kait::start(&[("KAIT_PLUGIN_COMPILE_TIMEOUT", "1ms")]);
+    let key = kait.shop("acme", "premium").await;
+    let tag = format!("slow-{}", std::process::id());
+    let (status, body) = kait
+        .upload("acme", &key, "slow", variant(guests::KAIT_HTTP, &tag))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "compile_timeout");
+    let (status, _) = kait.get("/v1/shops/acme/plugins/slow/versions", &key).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nothing was stored");
+}
+
+#[tokio::test]
 async fn webhooks_follow_latest_or_a_pinned_version_and_roll_back() {
     let kait = Kait::start(&[]);
     let receiver = Receiver::start().await;
