@@ -17,6 +17,12 @@ async fn delivered(kait: &Kait, shop: &str, key: &str, accepted: &Value) -> Valu
         .await
 }
 
+/// Deletes version `version` of `shop`'s plugin `mine`.
+async fn delete(kait: &Kait, shop: &str, key: &str, version: &str) -> (StatusCode, Value) {
+    let path = format!("/v1/shops/{shop}/plugins/mine/versions/{version}");
+    kait.call(Method::DELETE, &path, Some(key), None).await
+}
+
 fn label(delivery: &Value) -> String {
     let attempts = delivery["attempt_log"].as_array().unwrap();
     attempts.last().unwrap()["plugin"]
@@ -182,14 +188,7 @@ async fn webhooks_follow_latest_or_a_pinned_version_and_roll_back() {
     );
 
     // The version in use cannot be deleted; the refusal names the webhook.
-    let (status, refused) = kait
-        .call(
-            Method::DELETE,
-            &format!("/v1/shops/acme/plugins/mine/versions/{v2}"),
-            Some(&key),
-            None,
-        )
-        .await;
+    let (status, refused) = delete(&kait, "acme", &key, &v2).await;
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
     assert_eq!(refused["error"]["code"], "plugin_in_use");
     assert!(
@@ -215,24 +214,10 @@ async fn webhooks_follow_latest_or_a_pinned_version_and_roll_back() {
     );
 
     // Unused now, v2 can go; v1 cannot; an unknown version is refused on save.
-    let (status, _) = kait
-        .call(
-            Method::DELETE,
-            &format!("/v1/shops/acme/plugins/mine/versions/{v2}"),
-            Some(&key),
-            None,
-        )
-        .await;
+    let (status, _) = delete(&kait, "acme", &key, &v2).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert!(!cached(), "deleting v2 dropped its compiled code");
-    let (status, refused) = kait
-        .call(
-            Method::DELETE,
-            &format!("/v1/shops/acme/plugins/mine/versions/{v1}"),
-            Some(&key),
-            None,
-        )
-        .await;
+    let (status, refused) = delete(&kait, "acme", &key, &v1).await;
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
     let (status, refused) = kait
         .patch(&path, &key, json!({"plugin": format!("mine@{v2}")}))
@@ -335,14 +320,7 @@ async fn a_shops_plugins_are_invisible_to_other_shops() {
     let (status, theirs) = kait.upload("shop-b", &b, "mine", bytes).await;
     assert_eq!(status, StatusCode::CREATED, "{theirs}");
     assert_eq!(theirs["version"], mine["version"]);
-    let (status, _) = kait
-        .call(
-            Method::DELETE,
-            &format!("/v1/shops/shop-a/plugins/mine/versions/{version}"),
-            Some(&a),
-            None,
-        )
-        .await;
+    let (status, _) = delete(&kait, "shop-a", &a, &version).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, still) = kait.get("/v1/shops/shop-b/plugins/mine/versions", &b).await;
     assert_eq!(
