@@ -320,7 +320,7 @@ async fn a_shops_plugins_are_invisible_to_other_shops() {
     let (status, theirs) = kait.upload("shop-b", &b, "mine", bytes).await;
     assert_eq!(status, StatusCode::CREATED, "{theirs}");
     assert_eq!(theirs["version"], mine["version"]);
-    let (status, _) = delete(&kait, "shop-a", &a, &version).await;
+    let (status, _) = delete(&kait, "shop-a", &a, version).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, still) = kait.get("/v1/shops/shop-b/plugins/mine/versions", &b).await;
     assert_eq!(
