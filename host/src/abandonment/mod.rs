@@ -53,6 +53,16 @@ pub enum TimerEffect {
 
 /// The timer effect of `event`, if it has one.
 pub fn effect(event: &Event) -> Option<TimerEffect> {
+    // Most events touch no timer: decide by type before parsing the payload again.
+    const TIMED: [&str; 4] = [
+        "checkout.started",
+        "checkout.completed",
+        "order.paid",
+        "checkout.abandoned",
+    ];
+    if !TIMED.contains(&event.kind.as_str()) {
+        return None;
+    }
     let data: serde_json::Value = serde_json::from_str(&event.payload).ok()?;
     let checkout = &data["checkout"];
     let id = match &checkout["id"] {
