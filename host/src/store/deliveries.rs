@@ -32,25 +32,13 @@ pub enum DeliveryStatus {
     Dead,
 }
 
-impl DeliveryStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Held => "held",
-            Self::Succeeded => "succeeded",
-            Self::Skipped => "skipped",
-            Self::Dead => "dead",
-        }
-    }
-}
-
-impl rusqlite::types::FromSql for DeliveryStatus {
-    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-        let text = value.as_str()?;
-        serde_json::from_value(serde_json::Value::String(text.to_string()))
-            .map_err(|e| rusqlite::types::FromSqlError::Other(Box::new(e)))
-    }
-}
+super::text::text_enum!(DeliveryStatus {
+    Pending => "pending",
+    Held => "held",
+    Succeeded => "succeeded",
+    Skipped => "skipped",
+    Dead => "dead",
+});
 
 /// One attempt at a delivery, as the delivery log shows it.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -6,6 +6,8 @@
 //! caller hears back only once the commit is on disk. Reads use a small pool of
 //! read-only connections.
 
+mod text;
+
 mod cipher;
 mod deliveries;
 mod events;

@@ -31,23 +31,15 @@ impl Plan {
     pub fn has_webhooks(self) -> bool {
         Self::WITH_WEBHOOKS.contains(&self)
     }
-
-    /// The plan's name as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Plan::Free => "free",
-            Plan::Basic => "basic",
-            Plan::Standard => "standard",
-            Plan::Premium => "premium",
-            Plan::Ultimate => "ultimate",
-        }
-    }
-
-    fn parse(text: &str) -> Result<Self, StoreError> {
-        serde_json::from_value(serde_json::Value::String(text.to_string()))
-            .map_err(|_| StoreError::Corrupt(format!("plan {text:?}")))
-    }
 }
+
+super::text::text_enum!(Plan {
+    Free => "free",
+    Basic => "basic",
+    Standard => "standard",
+    Premium => "premium",
+    Ultimate => "ultimate",
+});
 
 /// A shop as the API shows it.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -20,24 +20,11 @@ pub enum WebhookStatus {
     Disabled,
 }
 
-impl WebhookStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            WebhookStatus::Active => "active",
-            WebhookStatus::Paused => "paused",
-            WebhookStatus::Disabled => "disabled",
-        }
-    }
-
-    fn parse(text: &str) -> Result<Self, StoreError> {
-        match text {
-            "active" => Ok(Self::Active),
-            "paused" => Ok(Self::Paused),
-            "disabled" => Ok(Self::Disabled),
-            other => Err(StoreError::Corrupt(format!("webhook status {other:?}"))),
-        }
-    }
-}
+super::text::text_enum!(WebhookStatus {
+    Active => "active",
+    Paused => "paused",
+    Disabled => "disabled",
+});
 
 /// A webhook as stored, secrets included. The API masks it before showing it.
 #[derive(Debug, Clone)]
