@@ -85,30 +85,11 @@ async fn telegram_messages_reach_the_bot_api_and_honour_retry_after() {
 }
 
 fn service_account() -> Value {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("key.pem");
-    let made = std::process::Command::new("openssl")
-        .args([
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-        ])
-        .arg(&path)
-        .output()
-        .expect("openssl is installed");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
     json!({
         "type": "service_account",
         "project_id": "kait-test",
         "private_key_id": "0123456789abcdef",
-        "private_key": std::fs::read_to_string(path).unwrap(),
+        "private_key": server::private_key(),
         "client_email": "kait-test@kait-test.iam.gserviceaccount.com",
         "token_uri": "https://oauth2.googleapis.com/token",
     })

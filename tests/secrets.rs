@@ -35,25 +35,6 @@ impl Seen {
     }
 }
 
-fn private_key() -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("key.pem");
-    let made = std::process::Command::new("openssl")
-        .args([
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-        ])
-        .arg(&path)
-        .output()
-        .expect("openssl is installed");
-    assert!(made.status.success());
-    std::fs::read_to_string(path).unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_reaches_the_database_the_log_or_a_response() {
     let mut telegram = Receiver::start().await;
@@ -71,7 +52,7 @@ async fn no_secret_reaches_the_database_the_log_or_a_response() {
     ]);
     let seen = Seen::default();
     let key = kait.shop("mirfaith", "premium").await;
-    let pem = private_key();
+    let pem = server::private_key();
     telegram.answer([Reply::status(500).body("upstream trouble")]);
     google.answer_always(Reply::status(200).body(&format!(
         r#"{{"access_token":"{ACCESS_TOKEN}","expires_in":3600}}"#

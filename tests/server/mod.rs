@@ -298,6 +298,30 @@ impl Kait {
     }
 }
 
+/// A fresh 2048-bit RSA private key (PKCS#8 PEM), made by `openssl`.
+pub fn private_key() -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("key.pem");
+    let made = Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+        ])
+        .arg(&path)
+        .output()
+        .expect("openssl is installed");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    std::fs::read_to_string(path).unwrap()
+}
+
 /// The component at `path` with a custom section `kait-test` holding `tag` appended:
 /// the same behaviour under a different content hash, so a different version.
 pub fn variant(path: &str, tag: &str) -> Vec<u8> {
