@@ -60,8 +60,15 @@ pub fn run(args: Bench) -> anyhow::Result<()> {
     );
     let rate_ok = args.rate.is_none_or(|rate| rate > 0.0 && rate.is_finite());
     anyhow::ensure!(rate_ok, "--rate must be above 0");
-    // The server's per-request info lines would drown the report; warnings
-    // (a store or worker in trouble) are what explain a bad run.
+    run_quietly(bench(args))
+}
+
+/// Runs a load command's body on a multi-threaded runtime, logging only warnings:
+/// the server's per-request info lines would drown the report, while warnings (a
+/// store or worker in trouble) are what explain a bad run.
+pub(super) fn run_quietly(
+    body: impl std::future::Future<Output = anyhow::Result<()>>,
+) -> anyhow::Result<()> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
         .with_writer(std::io::stderr)
@@ -70,7 +77,7 @@ pub fn run(args: Bench) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("start the async runtime")?;
-    runtime.block_on(bench(args))
+    runtime.block_on(body)
 }
 
 /// First arrival of each event id at the receiver.

@@ -49,15 +49,7 @@ pub struct BenchRegistry {
 
 pub fn run(args: BenchRegistry) -> Result<()> {
     anyhow::ensure!(args.versions > 0, "--versions must be above 0");
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
-        .with_writer(std::io::stderr)
-        .try_init();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("start the async runtime")?;
-    runtime.block_on(bench(args))
+    super::bench::run_quietly(bench(args))
 }
 
 /// A server's address and the admin key it takes.

@@ -4,8 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
-
 use super::reference::{check_name, version_of};
 use super::{Entry, Registry};
 use crate::clock::Millis;
@@ -57,14 +55,13 @@ impl Registry {
             )));
         }
         let runtime = self.inner.runtime.clone();
-        let (plugin_name, shared) = (name.to_string(), Arc::new(bytes));
-        let compiling = shared.clone();
+        let plugin_name = name.to_string();
         let task = tokio::task::spawn_blocking(move || {
-            let plugin = runtime.load(&compiling)?;
+            let plugin = runtime.load(&bytes)?;
             let called = runtime.info(&plugin);
-            Ok::<_, UploadError>((plugin, called.result))
+            Ok::<_, UploadError>((plugin, called.result, bytes))
         });
-        let (plugin, info) = tokio::time::timeout(compile_cap, task)
+        let (plugin, info, bytes) = tokio::time::timeout(compile_cap, task)
             .await
             .map_err(|_| UploadError::CompileTimeout(compile_cap))?
             .map_err(|e| UploadError::Info(format!("could not run: {e}")))??;
@@ -77,13 +74,13 @@ impl Registry {
             ));
         }
         self.inner.metrics.plugin_load(plugin.was_cached());
-        let sha256 = hex::encode(Sha256::digest(shared.as_slice()));
+        let sha256 = plugin.id().trim_start_matches("sha256:").to_string();
         let row = PluginVersionRow {
             shop_id: shop.to_string(),
             name: plugin_name.clone(),
             version: version_of(&sha256),
             sha256,
-            size: shared.len() as u64,
+            size: bytes.len() as u64,
             info: serde_json::json!({
                 "name": info.name,
                 "version": info.version,
@@ -96,7 +93,6 @@ impl Registry {
             seq: 0,
             created_at: now,
         };
-        let bytes = Arc::try_unwrap(shared).unwrap_or_else(|shared| shared.as_ref().clone());
         let (row, created) = self.inner.store.insert_plugin_version(row, bytes).await?;
         if created {
             let key = super::ready_key(&row.shop_id, &row.name, &row.version);
