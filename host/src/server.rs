@@ -8,10 +8,11 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::api;
 use crate::config::ServeConfig;
-use crate::service::{Service, ServiceError};
-use crate::worker;
-use crate::{abandonment, api};
+use crate::service::keys::{hash, new_key};
+use crate::service::{OpenError, Service};
+use crate::worker::{self, Dispatch};
 
 const ADMIN_KEY_HASH: &str = "admin_key_sha256";
 
@@ -45,7 +46,7 @@ pub struct Server {
 pub enum ServerError {
     /// The service could not be built.
     #[error("{0}")]
-    Service(#[from] ServiceError),
+    Service(#[from] OpenError),
     /// The store refused.
     #[error("{0}")]
     Store(#[from] crate::store::StoreError),
@@ -85,8 +86,13 @@ impl Server {
                 })
                 .await
         });
-        let timers = tokio::spawn(abandonment::run(service.clone(), stopping.clone()));
-        let workers = tokio::spawn(worker::run(service.clone(), stopping));
+        let timers = tokio::spawn(service.timers().run(stopping.clone()));
+        let workers = tokio::spawn(worker::run(
+            service.pipeline.clone(),
+            service.signals.deliveries.clone(),
+            Dispatch::from_config(&service.config),
+            stopping,
+        ));
         Ok(Self {
             addr,
             service,
@@ -111,19 +117,19 @@ impl Server {
 
 async fn admin_key(service: &Service) -> Result<(String, AdminKey), ServerError> {
     if let Some(key) = &service.config.admin_key {
-        return Ok((api::auth::hash(key), AdminKey::Configured));
+        return Ok((hash(key), AdminKey::Configured));
     }
     if let Some(hash) = service.store.meta(ADMIN_KEY_HASH).await? {
         return Ok((hash, AdminKey::Kept));
     }
-    let key = api::auth::new_key("kait_admin_");
-    let hash = api::auth::hash(&key);
+    let key = new_key("kait_admin_");
+    let hashed = hash(&key);
     let kept = service
         .store
-        .meta_insert(ADMIN_KEY_HASH, hash.clone())
+        .meta_insert(ADMIN_KEY_HASH, hashed.clone())
         .await?;
-    if kept == hash {
-        Ok((hash, AdminKey::Generated(key)))
+    if kept == hashed {
+        Ok((hashed, AdminKey::Generated(key)))
     } else {
         Ok((kept, AdminKey::Kept))
     }

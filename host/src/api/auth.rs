@@ -4,16 +4,13 @@
 //! key on an admin route is 403; a shop key on another shop's resources is 404, so
 //! shops cannot even learn which other shops exist.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use sha2::{Digest, Sha256};
 
 use super::AppState;
 use super::error::ApiError;
+use crate::service::keys::hash;
 
 /// The caller of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,21 +43,6 @@ impl Caller {
     }
 }
 
-/// A new random key with a readable prefix.
-pub fn new_key(prefix: &str) -> String {
-    let bytes: [u8; 24] = rand::random();
-    format!("{prefix}{}", hex::encode(bytes))
-}
-
-/// How keys are stored.
-pub fn hash(key: &str) -> String {
-    hex::encode(Sha256::digest(key.as_bytes()))
-}
-
-/// Known shop keys (hash → shop), so most requests need no database read.
-#[derive(Default)]
-pub struct KeyCache(Mutex<HashMap<String, String>>);
-
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
@@ -79,14 +61,8 @@ impl FromRequestParts<AppState> for Caller {
         if hashed == state.admin_hash {
             return Ok(Caller::Admin);
         }
-        if let Some(shop) = state.keys.0.lock().unwrap().get(&hashed) {
-            return Ok(Caller::Shop(shop.clone()));
-        }
-        match state.service.store.shop_by_key(hashed.clone()).await? {
-            Some(shop) => {
-                state.keys.0.lock().unwrap().insert(hashed, shop.clone());
-                Ok(Caller::Shop(shop))
-            }
+        match state.service.keys.shop(&hashed).await? {
+            Some(shop) => Ok(Caller::Shop(shop)),
             None => Err(unauthorized("the key is not valid")),
         }
     }

@@ -3,16 +3,117 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{Json, Path, Query};
 use super::{AppState, Page};
-use crate::events::{self, TYPES};
-use crate::store::{Delivery, DeliveryFilter, NewEvent, new_id};
-use crate::worker;
+use crate::clock::rfc3339;
+use crate::domain::{self, DeliveryPage, DeliveryStatus, ErrorKind, Outcome};
+
+/// One attempt at a delivery, as the delivery log shows it.
+#[derive(Serialize, ToSchema)]
+pub struct Attempt {
+    /// 1 for the first attempt.
+    n: u32,
+    /// When it started (RFC 3339).
+    at: String,
+    /// How long it took, plugin and requests together.
+    duration_ms: u64,
+    /// What it came to.
+    outcome: Outcome,
+    /// What kind of failure.
+    error_kind: Option<ErrorKind>,
+    /// The failure, in words.
+    error: Option<String>,
+    /// The plugin version that produced the requests (`name@<version>`).
+    plugin: String,
+    /// The plugin's log lines.
+    #[schema(value_type = Vec<Object>)]
+    logs: Value,
+    /// Each request as sent (secrets redacted) with its response.
+    #[schema(value_type = Vec<Object>)]
+    requests: Value,
+}
+
+/// A delivery of one event to one webhook.
+#[derive(Serialize, ToSchema)]
+pub struct Delivery {
+    /// `msg_…`, also the `webhook-id` header, stable across retries.
+    id: String,
+    /// The webhook.
+    webhook_id: String,
+    /// The event.
+    event_id: String,
+    /// The event's type.
+    event_type: String,
+    /// Where it stands.
+    status: DeliveryStatus,
+    /// Attempts made.
+    attempts: u32,
+    /// When the next attempt is due, if one is (RFC 3339).
+    next_attempt_at: Option<String>,
+    /// The last attempt's error.
+    last_error: Option<String>,
+    /// Created at (RFC 3339).
+    created_at: String,
+    /// Last changed at (RFC 3339).
+    updated_at: String,
+    /// Every attempt, oldest first (only when one delivery is fetched).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attempt_log: Option<Vec<Attempt>>,
+}
+
+impl From<domain::Attempt> for Attempt {
+    fn from(a: domain::Attempt) -> Self {
+        Self {
+            n: a.n,
+            at: rfc3339(a.at),
+            duration_ms: a.duration_ms,
+            outcome: a.outcome,
+            error_kind: a.error_kind,
+            error: a.error,
+            plugin: a.plugin,
+            logs: a.logs,
+            requests: a.requests,
+        }
+    }
+}
+
+impl From<domain::Delivery> for Delivery {
+    fn from(d: domain::Delivery) -> Self {
+        Self {
+            id: d.id,
+            webhook_id: d.webhook_id,
+            event_id: d.event_id,
+            event_type: d.event_type,
+            status: d.status,
+            attempts: d.attempts,
+            next_attempt_at: d.next_attempt_at.map(rfc3339),
+            last_error: d.last_error,
+            created_at: rfc3339(d.created_at),
+            updated_at: rfc3339(d.updated_at),
+            attempt_log: d
+                .attempt_log
+                .map(|log| log.into_iter().map(Attempt::from).collect()),
+        }
+    }
+}
+
+/// Which deliveries to list.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeliveryFilter {
+    /// Only deliveries in this status.
+    status: Option<DeliveryStatus>,
+    /// At most this many (default 50, at most 250).
+    limit: Option<usize>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
 
 /// Which sample event to test a webhook with.
 #[derive(Deserialize, ToSchema)]
@@ -34,11 +135,16 @@ pub async fn list(
     Query(filter): Query<DeliveryFilter>,
 ) -> Result<Json<Page<Delivery>>, ApiError> {
     caller.reach(&shop)?;
-    if state.service.store.webhook(&shop, &id).await?.is_none() {
-        return Err(ApiError::not_found(format!("webhook {id}")));
-    }
-    let (data, next_cursor) = state.service.store.deliveries(&id, filter).await?;
-    Ok(Json(Page { data, next_cursor }))
+    let page = DeliveryPage {
+        status: filter.status,
+        limit: filter.limit,
+        cursor: filter.cursor,
+    };
+    let (data, next_cursor) = state.service.deliveries(&shop, &id, page).await?;
+    Ok(Json(Page {
+        data: data.into_iter().map(Delivery::from).collect(),
+        next_cursor,
+    }))
 }
 
 /// One delivery with all its attempts.
@@ -51,13 +157,7 @@ pub async fn get(
     Path((shop, id)): Path<(String, String)>,
 ) -> Result<Json<Delivery>, ApiError> {
     caller.reach(&shop)?;
-    state
-        .service
-        .store
-        .delivery(&shop, &id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("delivery {id}")))
+    Ok(Json(state.service.delivery(&shop, &id).await?.into()))
 }
 
 /// Makes a delivery due now, whatever its state (a dead one is replayed).
@@ -70,15 +170,8 @@ pub async fn retry(
     Path((shop, id)): Path<(String, String)>,
 ) -> Result<(StatusCode, Json<Delivery>), ApiError> {
     caller.reach(&shop)?;
-    let now = state.service.clock.now();
-    let delivery = state
-        .service
-        .store
-        .retry(&shop, &id, now)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("delivery {id}")))?;
-    state.service.wake.notify_one();
-    Ok((StatusCode::ACCEPTED, Json(delivery)))
+    let delivery = state.service.retry_delivery(&shop, &id).await?;
+    Ok((StatusCode::ACCEPTED, Json(delivery.into())))
 }
 
 /// Runs the webhook's plugin on a sample event of the chosen type, delivers it
@@ -94,43 +187,6 @@ pub async fn test(
     Json(body): Json<TestWebhook>,
 ) -> Result<Json<Delivery>, ApiError> {
     caller.reach(&shop)?;
-    let webhook = state
-        .service
-        .store
-        .webhook(&shop, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("webhook {id}")))?;
-    let kind = body.kind.unwrap_or_else(|| "order.paid".to_string());
-    let sample = events::sample(&kind).ok_or_else(|| {
-        ApiError::unprocessable(
-            "unknown_event_type",
-            format!(
-                "unknown event type {kind:?}; expected one of: {}",
-                TYPES.join(", ")
-            ),
-        )
-    })?;
-    let mut event: serde_json::Value = serde_json::from_str(sample).map_err(ApiError::internal)?;
-    let event_id = new_id("evt_test");
-    event["id"] = event_id.clone().into();
-    event["shop"] = shop.clone().into();
-    let service = &state.service;
-    let now = service.clock.now();
-    let new = NewEvent {
-        shop: shop.clone(),
-        id: event_id,
-        kind,
-        body: event.to_string(),
-        timer: None,
-    };
-    let lease = service.config.lease.as_millis() as i64;
-    let claimed = service.store.claim_single(new, webhook, now, lease).await?;
-    let delivery_id = claimed.id.clone();
-    worker::process(service, claimed).await;
-    service
-        .store
-        .delivery(&shop, &delivery_id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("delivery {delivery_id}")))
+    let delivery = state.service.test_webhook(&shop, &id, body.kind).await?;
+    Ok(Json(delivery.into()))
 }

@@ -9,6 +9,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::{Refused, RefusedKind};
+use crate::service;
 use crate::store::StoreError;
 
 /// An API error.
@@ -114,6 +116,29 @@ impl From<StoreError> for ApiError {
                 "the service is shutting down",
             ),
             other => Self::internal(other),
+        }
+    }
+}
+
+impl From<Refused> for ApiError {
+    fn from(refused: Refused) -> Self {
+        let status = match refused.kind {
+            RefusedKind::Malformed => StatusCode::BAD_REQUEST,
+            RefusedKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+            RefusedKind::NotAllowed => StatusCode::FORBIDDEN,
+            RefusedKind::NotFound => StatusCode::NOT_FOUND,
+            RefusedKind::Conflict => StatusCode::CONFLICT,
+        };
+        Self::new(status, refused.code, refused.message)
+    }
+}
+
+impl From<service::Error> for ApiError {
+    fn from(error: service::Error) -> Self {
+        match error {
+            service::Error::Refused(refused) => refused.into(),
+            service::Error::Store(error) => error.into(),
+            service::Error::Internal(cause) => Self::internal(cause),
         }
     }
 }

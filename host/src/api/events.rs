@@ -4,13 +4,55 @@
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::AppState;
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{Json, Path};
-use crate::store::{Ingested, NewEvent};
-use crate::{abandonment, events};
+use crate::domain;
+
+/// One delivery created by ingest.
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    /// The delivery's id, also its `webhook-id` header.
+    id: String,
+    /// The webhook it goes to.
+    webhook_id: String,
+}
+
+/// What ingest did with an event.
+#[derive(Serialize, ToSchema)]
+pub struct Ingested {
+    /// The event's id.
+    id: String,
+    /// The event's type.
+    #[serde(rename = "type")]
+    kind: String,
+    /// True when this id had been received before; nothing new was created.
+    duplicate: bool,
+    /// The deliveries the event created (the first time it was received).
+    deliveries: Vec<Created>,
+}
+
+impl From<domain::Ingested> for Ingested {
+    fn from(i: domain::Ingested) -> Self {
+        Self {
+            id: i.id,
+            kind: i.kind,
+            duplicate: i.duplicate,
+            deliveries: i
+                .deliveries
+                .into_iter()
+                .map(|d| Created {
+                    id: d.id,
+                    webhook_id: d.webhook_id,
+                })
+                .collect(),
+        }
+    }
+}
 
 /// Accepts an event for the shop. The same `id` twice answers with the first
 /// result (`duplicate: true`) and creates nothing. A missing `id` is derived from
@@ -40,57 +82,6 @@ pub async fn ingest(
     })?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| ApiError::bad_request("the body is not UTF-8 text"))?;
-    let event = events::parse(text).map_err(|error| match error {
-        events::EventError::Malformed(_) => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_event",
-            error.to_string(),
-        ),
-        events::EventError::UnknownType(_) => {
-            ApiError::unprocessable("unknown_event_type", error.to_string())
-        }
-        events::EventError::MissingCheckout => {
-            ApiError::unprocessable("missing_checkout", error.to_string())
-        }
-        events::EventError::TooDeep => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_event",
-            error.to_string(),
-        ),
-        events::EventError::BadTime(_) => {
-            ApiError::unprocessable("invalid_occurred_at", error.to_string())
-        }
-    })?;
-    if event.shop != shop {
-        return Err(ApiError::unprocessable(
-            "shop_mismatch",
-            format!(
-                "the event is for shop {:?} but was posted to shop {shop:?}",
-                event.shop
-            ),
-        ));
-    }
-    if !state.shop_exists(&shop).await? {
-        return Err(ApiError::not_found(format!("shop {shop}")));
-    }
-    let now = state.service.clock.now();
-    let new = NewEvent {
-        timer: abandonment::effect(&event),
-        shop,
-        id: event.id,
-        kind: event.kind,
-        body: text.to_string(),
-    };
-    let new_timer = matches!(new.timer, Some(abandonment::TimerEffect::Start { .. }));
-    let ingested = state.service.store.ingest(new, now).await?;
-    if !ingested.duplicate {
-        if new_timer {
-            state.service.timers_changed.notify_one();
-        }
-        state.service.metrics.event_accepted(&ingested.kind);
-        if !ingested.deliveries.is_empty() {
-            state.service.wake.notify_one();
-        }
-    }
-    Ok((StatusCode::ACCEPTED, Json(ingested)))
+    let ingested = state.service.ingest(&shop, text).await?;
+    Ok((StatusCode::ACCEPTED, Json(ingested.into())))
 }

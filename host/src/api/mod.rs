@@ -12,6 +12,7 @@ mod events;
 mod extract;
 mod ops;
 mod plugins;
+mod schema;
 mod shops;
 mod webhooks;
 
@@ -34,23 +35,6 @@ pub struct AppState {
     pub service: Arc<Service>,
     /// SHA-256 of the admin key.
     pub admin_hash: String,
-    keys: Arc<auth::KeyCache>,
-    shops: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
-}
-
-impl AppState {
-    /// Whether the shop exists. Shops are never deleted, so a yes is remembered
-    /// and the hot ingest path skips the database read.
-    pub async fn shop_exists(&self, shop: &str) -> Result<bool, error::ApiError> {
-        if self.shops.lock().unwrap().contains(shop) {
-            return Ok(true);
-        }
-        let exists = self.service.store.shop(shop).await?.is_some();
-        if exists {
-            self.shops.lock().unwrap().insert(shop.to_string());
-        }
-        Ok(exists)
-    }
 }
 
 /// One page of a list.
@@ -103,8 +87,6 @@ pub fn router(service: Arc<Service>, admin_hash: String) -> Router {
     let state = AppState {
         service,
         admin_hash,
-        keys: Arc::default(),
-        shops: Arc::default(),
     };
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(shops::create, shops::list))

@@ -14,10 +14,7 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{Json, Path};
 use super::{AppState, Page};
 use crate::clock::rfc3339;
-use crate::registry::reference::{check_name, parse_pin};
-use crate::registry::{Entry, Pin, UploadError};
-use crate::runtime::LoadError;
-use crate::store::{Deleted, PluginVersionRow};
+use crate::service::Version;
 
 /// A plugin a shop can use.
 #[derive(Serialize, ToSchema)]
@@ -39,7 +36,7 @@ pub struct PluginVersion {
     name: String,
     /// The version id: the first 12 hex digits of `sha256`. The same bytes always
     /// give the same id.
-    pub(super) version: String,
+    version: String,
     /// SHA-256 of the component.
     sha256: String,
     /// Size of the component in bytes.
@@ -56,65 +53,26 @@ pub struct PluginVersion {
     imports: Vec<String>,
 }
 
-fn stored_view(row: &PluginVersionRow, latest: bool) -> PluginVersion {
-    PluginVersion {
-        name: row.name.clone(),
-        version: row.version.clone(),
-        sha256: row.sha256.clone(),
-        size: row.size,
-        created_at: Some(rfc3339(row.created_at)),
-        latest,
-        builtin: false,
-        info: serde_json::from_str(&row.info).unwrap_or_default(),
-        imports: serde_json::from_str(&row.imports).unwrap_or_default(),
-    }
-}
-
-fn builtin_view(entry: &Entry) -> PluginVersion {
-    let schema: Value = serde_json::from_str(&entry.info.config_schema).unwrap_or_default();
-    PluginVersion {
-        name: entry.name.clone(),
-        version: entry.version.clone(),
-        sha256: entry.plugin.id().trim_start_matches("sha256:").to_string(),
-        size: entry.plugin.size() as u64,
-        created_at: None,
-        latest: true,
-        builtin: true,
-        info: serde_json::json!({
-            "name": entry.info.name,
-            "version": entry.info.version,
-            "description": entry.info.description,
-            "config_schema": schema,
-        }),
-        imports: entry.plugin.imports().to_vec(),
+impl From<Version> for PluginVersion {
+    fn from(v: Version) -> Self {
+        Self {
+            name: v.name,
+            version: v.version,
+            sha256: v.sha256,
+            size: v.size,
+            created_at: v.created_at.map(rfc3339),
+            latest: v.latest,
+            builtin: v.builtin,
+            info: v.info,
+            imports: v.imports,
+        }
     }
 }
 
 /// The shop, reached by the caller and existing.
 async fn shop_reached(state: &AppState, caller: &Caller, shop: &str) -> Result<(), ApiError> {
     caller.reach(shop)?;
-    if state.shop_exists(shop).await? {
-        Ok(())
-    } else {
-        Err(ApiError::not_found(format!("shop {shop}")))
-    }
-}
-
-/// All versions of `name` visible to `shop`, oldest first.
-fn all_versions(state: &AppState, shop: &str, name: &str) -> Result<Vec<PluginVersion>, ApiError> {
-    let registry = &state.service.registry;
-    if let Some(entry) = registry.builtin(name) {
-        return Ok(vec![builtin_view(&entry)]);
-    }
-    let rows = registry
-        .versions(shop, name)
-        .ok_or_else(|| ApiError::not_found(format!("plugin {name}")))?;
-    let last = rows.len() - 1;
-    Ok(rows
-        .iter()
-        .enumerate()
-        .map(|(i, row)| stored_view(row, i == last))
-        .collect())
+    Ok(state.service.require_shop(shop).await?)
 }
 
 /// The plugins a shop can use: the built-ins, then its own.
@@ -128,8 +86,7 @@ pub async fn list(
 ) -> Result<Json<Page<PluginSummary>>, ApiError> {
     shop_reached(&state, &caller, &shop).await?;
     let mut data = Vec::new();
-    for name in state.service.registry.available(&shop) {
-        let versions = all_versions(&state, &shop, &name)?;
+    for (name, versions) in state.service.plugins(&shop) {
         let Some(latest) = versions.last() else {
             continue;
         };
@@ -172,7 +129,7 @@ pub async fn upload(
     let limit = state.service.config.max_plugin_bytes;
     let bytes = axum::body::to_bytes(body, limit).await;
     shop_reached(&state, &caller?, &shop).await?;
-    check_name(&name).map_err(|e| ApiError::unprocessable("invalid_name", e))?;
+    crate::domain::PluginName::parse(&name)?;
     let bytes = bytes.map_err(|_| {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -180,41 +137,16 @@ pub async fn upload(
             format!("the component is larger than {limit} bytes (max_plugin_bytes)"),
         )
     })?;
-    let service = &state.service;
-    let cap = service.config.plugin_compile_timeout;
-    let now = service.clock.now();
-    let uploaded = service
-        .registry
-        .upload(&shop, &name, bytes.to_vec(), cap, now)
-        .await
-        .map_err(upload_error)?;
-    service.wake.notify_one();
-    let status = if uploaded.created {
+    let (version, created) = state
+        .service
+        .upload_plugin(&shop, &name, bytes.to_vec())
+        .await?;
+    let status = if created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    let versions = service.registry.versions(&shop, &name).unwrap_or_default();
-    let latest = versions.last().map(|v| v.version.as_str()) == Some(&uploaded.row.version);
-    Ok((status, Json(stored_view(&uploaded.row, latest))))
-}
-
-fn upload_error(error: UploadError) -> ApiError {
-    let message = error.to_string();
-    let code = match &error {
-        UploadError::Name(_) => "invalid_name",
-        UploadError::Load(load) => match load {
-            LoadError::NotWasm => "not_wasm",
-            LoadError::CoreModule => "core_module",
-            LoadError::UnknownVersion(_) | LoadError::Invalid(_) => "invalid_component",
-            LoadError::UnknownImports(_) => "forbidden_imports",
-            LoadError::NotATransformer(_) => "not_a_transformer",
-        },
-        UploadError::CompileTimeout(_) => "compile_timeout",
-        UploadError::Info(_) => "invalid_info",
-        UploadError::Store(e) => return ApiError::internal(e),
-    };
-    ApiError::unprocessable(code, message)
+    Ok((status, Json(version.into())))
 }
 
 /// A plugin's versions, oldest first.
@@ -227,28 +159,11 @@ pub async fn versions(
     Path((shop, name)): Path<(String, String)>,
 ) -> Result<Json<Page<PluginVersion>>, ApiError> {
     shop_reached(&state, &caller, &shop).await?;
+    let versions = state.service.plugin_versions(&shop, &name)?;
     Ok(Json(Page {
-        data: all_versions(&state, &shop, &name)?,
+        data: versions.into_iter().map(PluginVersion::from).collect(),
         next_cursor: None,
     }))
-}
-
-/// The version `version` (an id, or `latest`) of a plugin, from those visible.
-pub(super) fn one_version(
-    state: &AppState,
-    shop: &str,
-    name: &str,
-    version: &str,
-) -> Result<PluginVersion, ApiError> {
-    let pin = parse_pin(version).map_err(|e| ApiError::not_found(format!("plugin {name} {e}")))?;
-    let mut versions = all_versions(state, shop, name)?;
-    let index = match pin {
-        Pin::Latest => versions.len().checked_sub(1),
-        Pin::Exact(id) => versions.iter().position(|v| v.version == id),
-    };
-    index
-        .map(|i| versions.swap_remove(i))
-        .ok_or_else(|| ApiError::not_found(format!("version {version} of plugin {name}")))
 }
 
 /// One version.
@@ -262,7 +177,8 @@ pub async fn get(
     Path((shop, name, version)): Path<(String, String, String)>,
 ) -> Result<Json<PluginVersion>, ApiError> {
     shop_reached(&state, &caller, &shop).await?;
-    Ok(Json(one_version(&state, &shop, &name, &version)?))
+    let found = state.service.plugin_version(&shop, &name, &version)?;
+    Ok(Json(found.into()))
 }
 
 /// Deletes a version no webhook uses. A webhook uses a version it names, and the
@@ -278,32 +194,9 @@ pub async fn delete(
     Path((shop, name, version)): Path<(String, String, String)>,
 ) -> Result<StatusCode, ApiError> {
     shop_reached(&state, &caller, &shop).await?;
-    let registry = &state.service.registry;
-    if registry.is_builtin(&name) {
-        return Err(ApiError::unprocessable(
-            "builtin_plugin",
-            format!("{name} is built in and cannot be deleted"),
-        ));
-    }
-    let id = one_version(&state, &shop, &name, &version)?.version;
-    match registry.delete(&shop, &name, &id).await? {
-        Deleted::Done { .. } => Ok(StatusCode::NO_CONTENT),
-        Deleted::NotFound => Err(ApiError::not_found(format!(
-            "version {version} of plugin {name}"
-        ))),
-        Deleted::InUse(webhooks) => {
-            let named: Vec<String> = webhooks
-                .iter()
-                .map(|(id, name)| format!("{id} ({name})"))
-                .collect();
-            Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "plugin_in_use",
-                format!(
-                    "{name}@{id} is used by webhook(s) {}; point them at another version first",
-                    named.join(", ")
-                ),
-            ))
-        }
-    }
+    state
+        .service
+        .delete_plugin_version(&shop, &name, &version)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

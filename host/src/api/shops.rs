@@ -5,12 +5,39 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::auth::{self, Caller};
+use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{Json, Path, Query};
 use super::{AppState, Page};
-use crate::abandonment;
-use crate::store::{Plan, Shop};
+use crate::clock::rfc3339;
+use crate::domain::{self, Plan};
+
+/// A shop as the API shows it.
+#[derive(Serialize, ToSchema)]
+pub struct Shop {
+    /// The shop's id, chosen by the platform.
+    id: String,
+    /// Display name.
+    name: String,
+    /// Subscription plan.
+    plan: Plan,
+    /// When the shop was created (RFC 3339).
+    created_at: String,
+    /// Minutes after a checkout starts before Kait calls it abandoned.
+    abandonment_window_minutes: u64,
+}
+
+impl From<domain::Shop> for Shop {
+    fn from(shop: domain::Shop) -> Self {
+        Self {
+            id: shop.id,
+            name: shop.name,
+            plan: shop.plan,
+            created_at: rfc3339(shop.created_at),
+            abandonment_window_minutes: shop.abandonment_window.as_secs() / 60,
+        }
+    }
+}
 
 /// A shop to create.
 #[derive(Deserialize, ToSchema)]
@@ -63,13 +90,6 @@ pub struct ShopPage {
     limit: Option<usize>,
 }
 
-fn valid_id(id: &str) -> bool {
-    (1..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-}
-
 /// Creates a shop (admin).
 #[utoipa::path(post, path = "/v1/shops", tag = "shops", request_body = CreateShop,
     responses((status = 201, body = CreatedShop), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -79,33 +99,15 @@ pub async fn create(
     Json(body): Json<CreateShop>,
 ) -> Result<(StatusCode, Json<CreatedShop>), ApiError> {
     caller.admin()?;
-    if !valid_id(&body.id) {
-        return Err(ApiError::unprocessable(
-            "invalid_shop_id",
-            "id must be 1-64 characters of a-z, 0-9, - and _",
-        ));
-    }
-    let name = body.name.trim().to_string();
-    if name.is_empty() || name.len() > 200 {
-        return Err(ApiError::unprocessable(
-            "invalid_name",
-            "name must be 1-200 characters",
-        ));
-    }
-    let key = auth::new_key("kait_sk_");
-    let now = state.service.clock.now();
-    let created = state
+    let (shop, key) = state
         .service
-        .store
-        .create_shop(body.id.clone(), name, body.plan, auth::hash(&key), now)
+        .create_shop(&body.id, &body.name, body.plan)
         .await?;
-    match created {
-        Some(shop) => Ok((StatusCode::CREATED, Json(CreatedShop { shop, key }))),
-        None => Err(ApiError::conflict(format!(
-            "shop {} already exists",
-            body.id
-        ))),
-    }
+    let created = CreatedShop {
+        shop: shop.into(),
+        key,
+    };
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
 /// Lists shops (admin).
@@ -117,14 +119,9 @@ pub async fn list(
     Query(page): Query<ShopPage>,
 ) -> Result<Json<Page<Shop>>, ApiError> {
     caller.admin()?;
-    let limit = page.limit.unwrap_or(50).clamp(1, 250);
-    let mut shops = state.service.store.shops(page.cursor, limit + 1).await?;
-    let next_cursor = (shops.len() > limit).then(|| {
-        shops.truncate(limit);
-        shops.last().map(|s| s.id.clone()).unwrap_or_default()
-    });
+    let (shops, next_cursor) = state.service.shops(page.cursor, page.limit).await?;
     Ok(Json(Page {
-        data: shops,
+        data: shops.into_iter().map(Shop::from).collect(),
         next_cursor,
     }))
 }
@@ -139,13 +136,7 @@ pub async fn get(
     Path(shop): Path<String>,
 ) -> Result<Json<Shop>, ApiError> {
     caller.reach(&shop)?;
-    state
-        .service
-        .store
-        .shop(&shop)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("shop {shop}")))
+    Ok(Json(state.service.shop(&shop).await?.into()))
 }
 
 /// Changes a shop: its plan (admin; a plan without webhooks pauses the shop's
@@ -163,49 +154,13 @@ pub async fn update(
     if body.plan.is_some() {
         caller.admin()?;
     }
-    let store = &state.service.store;
-    let missing = || ApiError::not_found(format!("shop {shop}"));
-    let mut messages = Vec::new();
-    let mut paused = Vec::new();
-    if let Some(minutes) = body.abandonment_window_minutes {
-        let window = std::time::Duration::from_secs(minutes.saturating_mul(60));
-        if !(abandonment::MIN_WINDOW..=abandonment::MAX_WINDOW).contains(&window) {
-            return Err(ApiError::unprocessable(
-                "invalid_window",
-                "abandonment_window_minutes must be from 5 to 10080 (7 days)",
-            ));
-        }
-        store
-            .set_abandonment_window(shop.clone(), window)
-            .await?
-            .ok_or_else(missing)?;
-        messages.push(format!("abandonment window set to {minutes} minutes"));
-    }
-    if let Some(plan) = body.plan {
-        let now = state.service.clock.now();
-        let (_, newly_paused) = store
-            .set_plan(shop.clone(), plan, now)
-            .await?
-            .ok_or_else(missing)?;
-        paused = newly_paused;
-        messages.push(if paused.is_empty() {
-            format!("plan changed to {}", plan.as_str())
-        } else {
-            format!(
-                "plan changed to {}, which has no webhooks: {} webhook(s) paused",
-                plan.as_str(),
-                paused.len()
-            )
-        });
-    }
-    let shop = store.shop(&shop).await?.ok_or_else(missing)?;
+    let updated = state
+        .service
+        .update_shop(&shop, body.plan, body.abandonment_window_minutes)
+        .await?;
     Ok(Json(PlanChanged {
-        shop,
-        paused_webhooks: paused,
-        message: if messages.is_empty() {
-            "nothing changed".into()
-        } else {
-            messages.join("; ")
-        },
+        shop: updated.shop.into(),
+        paused_webhooks: updated.paused_webhooks,
+        message: updated.message,
     }))
 }

@@ -1,8 +1,5 @@
-//! Webhooks: the Settings → Webhooks page as an API. Configurations are checked by
-//! the plugin's own `validate-config`; secrets are shown masked, kept when an
-//! update leaves them out, and the signing secret is shown only when it is made.
-
-use std::sync::Arc;
+//! Webhooks: the Settings → Webhooks page as an API. Secrets are shown masked;
+//! the signing secret is shown only when it is made.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -15,10 +12,9 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{Json, Path};
 use super::{AppState, Page};
 use crate::clock::rfc3339;
-use crate::events::TYPES;
-use crate::registry::{Entry, Pin, Reference};
-use crate::signing;
-use crate::store::{Plan, WebhookRow, WebhookStatus, new_id};
+use crate::domain::{self, WebhookStatus};
+use crate::registry::Entry;
+use crate::service::{WebhookChanges, WebhookInput};
 
 /// A webhook to create.
 #[derive(Deserialize, ToSchema)]
@@ -82,171 +78,34 @@ pub struct WebhookWithSecret {
     signing_secret: String,
 }
 
-pub(super) fn view(row: &WebhookRow, entry: Option<&Entry>) -> Webhook {
-    let config: Value = serde_json::from_str(&row.config).unwrap_or_default();
+fn view(webhook: &domain::Webhook, entry: Option<&Entry>) -> Webhook {
+    let config: Value = serde_json::from_str(&webhook.config).unwrap_or_default();
     Webhook {
-        id: row.id.clone(),
-        name: row.name.clone(),
-        status: row.status,
-        disabled_reason: row.disabled_reason.clone(),
-        events: row.events.clone(),
-        plugin: row.plugin.clone(),
+        id: webhook.id.clone(),
+        name: webhook.name.as_str().to_string(),
+        status: webhook.status,
+        disabled_reason: webhook.disabled_reason.clone(),
+        events: webhook.events.as_slice().to_vec(),
+        plugin: webhook.plugin.to_string(),
         plugin_version: entry.map(Entry::label),
         config: entry.map_or(Value::Null, |e| e.secrets.masked(&config)),
-        failing_since: row.failing_since.map(rfc3339),
-        created_at: rfc3339(row.created_at),
-        updated_at: rfc3339(row.updated_at),
+        failing_since: webhook.failing_since.map(rfc3339),
+        created_at: rfc3339(webhook.created_at),
+        updated_at: rfc3339(webhook.updated_at),
     }
 }
 
 /// A webhook as shown, its plugin resolved as the next delivery would.
-pub(super) async fn shown(state: &AppState, row: &WebhookRow) -> Webhook {
-    let registry = &state.service.registry;
-    let entry = registry.resolve(&row.shop_id, &row.plugin).await.ok();
-    view(row, entry.as_deref())
+async fn shown(state: &AppState, webhook: &domain::Webhook) -> Webhook {
+    let entry = state.service.resolved(webhook).await;
+    view(webhook, entry.as_deref())
 }
 
-async fn with_secret(state: &AppState, row: &WebhookRow) -> WebhookWithSecret {
+async fn with_secret(state: &AppState, webhook: &domain::Webhook) -> WebhookWithSecret {
     WebhookWithSecret {
-        webhook: shown(state, row).await,
-        signing_secret: row.signing_secret.clone(),
+        webhook: shown(state, webhook).await,
+        signing_secret: webhook.signing_secret.clone(),
     }
-}
-
-/// Refuses webhooks on plans without them.
-async fn eligible(state: &AppState, shop: &str) -> Result<(), ApiError> {
-    let found = state.service.store.shop(shop).await?;
-    let shop = found.ok_or_else(|| ApiError::not_found(format!("shop {shop}")))?;
-    if shop.plan.has_webhooks() {
-        return Ok(());
-    }
-    let plans: Vec<&str> = Plan::WITH_WEBHOOKS.iter().map(|p| p.as_str()).collect();
-    Err(ApiError::new(
-        StatusCode::FORBIDDEN,
-        "plan_not_eligible",
-        format!(
-            "webhooks need the {} plan; this shop is on {}",
-            plans.join(", ").replacen(", ultimate", " or ultimate", 1),
-            shop.plan.as_str()
-        ),
-    ))
-}
-
-fn check_events(events: Option<Vec<String>>) -> Result<Vec<String>, ApiError> {
-    let Some(events) = events else {
-        return Ok(TYPES.iter().map(|t| t.to_string()).collect());
-    };
-    if events.is_empty() {
-        return Err(ApiError::unprocessable(
-            "invalid_events",
-            "events must name at least one type",
-        ));
-    }
-    let mut chosen = Vec::new();
-    for event in events {
-        if crate::events::INPUT_TYPES.contains(&event.as_str()) {
-            return Err(ApiError::unprocessable(
-                "invalid_events",
-                format!(
-                    "{event} is input-only: Kait uses it to detect abandoned checkouts and emits checkout.abandoned; subscribe to checkout.abandoned instead"
-                ),
-            ));
-        }
-        if !TYPES.contains(&event.as_str()) {
-            return Err(ApiError::unprocessable(
-                "invalid_events",
-                format!(
-                    "unknown event type {event:?}; expected some of: {}",
-                    TYPES.join(", ")
-                ),
-            ));
-        }
-        if !chosen.contains(&event) {
-            chosen.push(event);
-        }
-    }
-    Ok(chosen)
-}
-
-fn check_name(name: &str) -> Result<String, ApiError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::unprocessable(
-            "invalid_name",
-            "name must be 1-100 characters",
-        ));
-    }
-    Ok(name.to_string())
-}
-
-/// The plugin version a reference names for `shop`, and the reference as stored:
-/// a built-in by its bare name, a shop's plugin as `name@latest` or `name@<version>`.
-async fn named(
-    state: &AppState,
-    shop: &str,
-    plugin: &str,
-) -> Result<(Arc<Entry>, String), ApiError> {
-    let registry = &state.service.registry;
-    let entry = registry
-        .resolve(shop, plugin)
-        .await
-        .map_err(|e| ApiError::unprocessable("unknown_plugin", e.to_string()))?;
-    let reference =
-        Reference::parse(plugin).map_err(|e| ApiError::unprocessable("unknown_plugin", e))?;
-    // A built-in changes only with Kait itself, so a pin would break at the next
-    // upgrade: built-ins are named bare.
-    let stored = match reference.pin {
-        Pin::Latest if entry.builtin => reference.name,
-        Pin::Exact(_) if entry.builtin => {
-            return Err(ApiError::unprocessable(
-                "unknown_plugin",
-                format!(
-                    "{} is built in and follows Kait's own version; name it without @version",
-                    reference.name
-                ),
-            ));
-        }
-        _ => reference.to_string(),
-    };
-    Ok((entry, stored))
-}
-
-/// The configuration checked by the plugin's `validate-config`.
-pub(super) async fn checked(
-    state: &AppState,
-    shop: &str,
-    entry: &Arc<Entry>,
-    config: &Value,
-) -> Result<(), ApiError> {
-    if !config.is_object() {
-        return Err(ApiError::unprocessable(
-            "invalid_config",
-            "config must be a JSON object",
-        ));
-    }
-    let runtime = state.service.runtime.clone();
-    let (checking, shop, text) = (entry.clone(), shop.to_string(), config.to_string());
-    let called = tokio::task::spawn_blocking(move || {
-        runtime.validate_config(&checking.plugin, &shop, &text)
-    })
-    .await
-    .map_err(ApiError::internal)?;
-    match called.result {
-        Ok(()) => Ok(()),
-        Err(crate::runtime::CallError::InvalidConfig(message)) => {
-            Err(ApiError::unprocessable("invalid_config", message))
-        }
-        Err(other) => Err(ApiError::unprocessable("invalid_config", other.to_string())),
-    }
-}
-
-async fn found(state: &AppState, shop: &str, id: &str) -> Result<WebhookRow, ApiError> {
-    state
-        .service
-        .store
-        .webhook(shop, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("webhook {id}")))
 }
 
 /// Creates a webhook; its signing secret is shown only in this response.
@@ -260,53 +119,34 @@ pub async fn create(
     Json(body): Json<CreateWebhook>,
 ) -> Result<(StatusCode, Json<WebhookWithSecret>), ApiError> {
     caller.reach(&shop)?;
-    eligible(&state, &shop).await?;
-    let name = check_name(&body.name)?;
-    let events = check_events(body.events)?;
-    let (entry, plugin) = named(&state, &shop, &body.plugin).await?;
-    checked(&state, &shop, &entry, &body.config).await?;
-    let now = state.service.clock.now();
-    let row = WebhookRow {
-        id: new_id("wh"),
-        shop_id: shop,
-        name,
-        status: body.status.unwrap_or(WebhookStatus::Active),
-        disabled_reason: None,
-        events,
-        plugin,
-        config: body.config.to_string(),
-        signing_secret: signing::new_secret(),
-        failing_since: None,
-        created_at: now,
-        updated_at: now,
+    let input = WebhookInput {
+        name: body.name,
+        status: body.status,
+        events: body.events,
+        plugin: body.plugin,
+        config: body.config,
     };
-    if row.status == WebhookStatus::Disabled {
-        return Err(ApiError::unprocessable(
-            "invalid_status",
-            "status must be active or paused",
-        ));
-    }
-    let row = state.service.store.create_webhook(row).await?;
-    Ok((StatusCode::CREATED, Json(with_secret(&state, &row).await)))
+    let webhook = state.service.create_webhook(&shop, input).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(with_secret(&state, &webhook).await),
+    ))
 }
 
 /// Lists a shop's webhooks.
 #[utoipa::path(get, path = "/v1/shops/{shop}/webhooks", tag = "webhooks",
     params(("shop" = String, Path, description = "The shop's id")),
-    responses((status = 200, body = Page<Webhook>)))]
+    responses((status = 200, body = Page<Webhook>), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Path(shop): Path<String>,
 ) -> Result<Json<Page<Webhook>>, ApiError> {
     caller.reach(&shop)?;
-    if state.service.store.shop(&shop).await?.is_none() {
-        return Err(ApiError::not_found(format!("shop {shop}")));
-    }
-    let rows = state.service.store.webhooks(&shop).await?;
-    let mut data = Vec::with_capacity(rows.len());
-    for row in &rows {
-        data.push(shown(&state, row).await);
+    let webhooks = state.service.webhooks(&shop).await?;
+    let mut data = Vec::with_capacity(webhooks.len());
+    for webhook in &webhooks {
+        data.push(shown(&state, webhook).await);
     }
     Ok(Json(Page {
         data,
@@ -324,8 +164,8 @@ pub async fn get(
     Path((shop, id)): Path<(String, String)>,
 ) -> Result<Json<Webhook>, ApiError> {
     caller.reach(&shop)?;
-    let row = found(&state, &shop, &id).await?;
-    Ok(Json(shown(&state, &row).await))
+    let webhook = state.service.webhook(&shop, &id).await?;
+    Ok(Json(shown(&state, &webhook).await))
 }
 
 /// Changes a webhook. The configuration is checked again by the plugin.
@@ -339,45 +179,15 @@ pub async fn update(
     Json(body): Json<UpdateWebhook>,
 ) -> Result<Json<Webhook>, ApiError> {
     caller.reach(&shop)?;
-    let mut row = found(&state, &shop, &id).await?;
-    if let Some(name) = &body.name {
-        row.name = check_name(name)?;
-    }
-    if body.events.is_some() {
-        row.events = check_events(body.events)?;
-    }
-    let old_config: Value = serde_json::from_str(&row.config).unwrap_or_default();
-    let requested = body.plugin.unwrap_or_else(|| row.plugin.clone());
-    let (entry, plugin) = named(&state, &shop, &requested).await?;
-    let mut config = body.config.unwrap_or_else(|| old_config.clone());
-    let same_plugin = Reference::parse(&row.plugin).is_ok_and(|old| old.name == entry.name);
-    if same_plugin {
-        entry.secrets.keep_unchanged(&mut config, &old_config);
-    }
-    checked(&state, &shop, &entry, &config).await?;
-    row.plugin = plugin;
-    row.config = config.to_string();
-    if let Some(status) = body.status {
-        if status == WebhookStatus::Disabled {
-            return Err(ApiError::unprocessable(
-                "invalid_status",
-                "status must be active or paused",
-            ));
-        }
-        if status == WebhookStatus::Active && row.status != WebhookStatus::Active {
-            eligible(&state, &shop).await?;
-        }
-        row.status = status;
-    }
-    let now = state.service.clock.now();
-    let row = state
-        .service
-        .store
-        .update_webhook(row, now)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("webhook {id}")))?;
-    state.service.wake.notify_one();
-    Ok(Json(view(&row, Some(&entry))))
+    let changes = WebhookChanges {
+        name: body.name,
+        status: body.status,
+        events: body.events,
+        plugin: body.plugin,
+        config: body.config,
+    };
+    let (webhook, entry) = state.service.update_webhook(&shop, &id, changes).await?;
+    Ok(Json(view(&webhook, Some(&entry))))
 }
 
 async fn set_status(
@@ -388,20 +198,8 @@ async fn set_status(
     status: WebhookStatus,
 ) -> Result<Json<Webhook>, ApiError> {
     caller.reach(shop)?;
-    let mut row = found(state, shop, id).await?;
-    if status == WebhookStatus::Active {
-        eligible(state, shop).await?;
-    }
-    row.status = status;
-    let now = state.service.clock.now();
-    let row = state
-        .service
-        .store
-        .update_webhook(row, now)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("webhook {id}")))?;
-    state.service.wake.notify_one();
-    Ok(Json(shown(state, &row).await))
+    let webhook = state.service.set_webhook_status(shop, id, status).await?;
+    Ok(Json(shown(state, &webhook).await))
 }
 
 /// Pauses a webhook: it receives nothing, and its waiting deliveries are held.
@@ -438,11 +236,8 @@ pub async fn delete(
     Path((shop, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     caller.reach(&shop)?;
-    if state.service.store.delete_webhook(&shop, &id).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::not_found(format!("webhook {id}")))
-    }
+    state.service.delete_webhook(&shop, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Replaces the signing secret; the new one is shown only in this response.
@@ -455,12 +250,6 @@ pub async fn rotate_secret(
     Path((shop, id)): Path<(String, String)>,
 ) -> Result<Json<WebhookWithSecret>, ApiError> {
     caller.reach(&shop)?;
-    let now = state.service.clock.now();
-    let row = state
-        .service
-        .store
-        .rotate_secret(&shop, &id, signing::new_secret(), now)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("webhook {id}")))?;
-    Ok(Json(with_secret(&state, &row).await))
+    let webhook = state.service.rotate_secret(&shop, &id).await?;
+    Ok(Json(with_secret(&state, &webhook).await))
 }

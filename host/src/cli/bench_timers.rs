@@ -9,11 +9,10 @@ use anyhow::Context as _;
 use clap::Args;
 use serde_json::json;
 
-use kait::abandonment;
 use kait::config::ServeConfig;
-use kait::events;
+use kait::domain::Plan;
+use kait::domain::abandonment;
 use kait::server::Server;
-use kait::store::{NewEvent, Plan};
 
 use super::bench::Scratch;
 
@@ -58,7 +57,6 @@ async fn start_checkouts(
     count: usize,
     created_at: i64,
 ) -> anyhow::Result<()> {
-    let store = &server.service.store;
     let mut tasks = tokio::task::JoinSet::new();
     for n in first..first + count {
         let created = chrono::DateTime::from_timestamp_millis(created_at)
@@ -69,20 +67,8 @@ async fn start_checkouts(
             "occurred_at": created, "data": {"checkout": {"id": n, "created_at": created}},
         })
         .to_string();
-        let event = events::parse(&text)?;
-        let new = NewEvent {
-            timer: abandonment::effect(&event),
-            shop: "bench".into(),
-            id: event.id,
-            kind: event.kind,
-            body: text,
-        };
-        let store = store.clone();
-        tasks.spawn(async move {
-            store
-                .ingest(new, chrono::Utc::now().timestamp_millis())
-                .await
-        });
+        let service = server.service.clone();
+        tasks.spawn(async move { service.ingest("bench", &text).await });
         if tasks.len() >= 2048 {
             tasks.join_next().await.context("task")???;
         }
@@ -90,7 +76,6 @@ async fn start_checkouts(
     while let Some(done) = tasks.join_next().await {
         done??;
     }
-    server.service.timers_changed.notify_one();
     Ok(())
 }
 
@@ -105,8 +90,9 @@ async fn bench(args: BenchTimers) -> anyhow::Result<()> {
     })
     .await?;
     let store = server.service.store.clone();
-    store
-        .create_shop("bench".into(), "Bench".into(), Plan::Premium, "-".into(), 0)
+    server
+        .service
+        .create_shop("bench", "Bench", Plan::Premium)
         .await?;
 
     let loading = Instant::now();

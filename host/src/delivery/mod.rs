@@ -21,6 +21,7 @@ pub use google::{GoogleError, GoogleTokens};
 pub use response::Received;
 
 use crate::config::ServeConfig;
+use crate::domain::ErrorKind;
 use crate::redact::{mask, scrub};
 use crate::runtime::{Auth, OutgoingRequest};
 use crate::signing;
@@ -62,9 +63,9 @@ pub struct Exchange {
     pub response: Option<Received>,
     /// How long it took.
     pub duration_ms: u64,
-    /// What kind of failure: `invalid_request`, `credentials`, `connect`,
-    /// `timeout`, `connection` or `http_status`.
-    pub error_kind: Option<&'static str>,
+    /// What kind of failure: `invalid_request`, `destination_refused`,
+    /// `credentials`, `connect`, `timeout`, `connection` or `http_status`.
+    pub error_kind: Option<ErrorKind>,
     /// The failure, in words.
     pub error: Option<String>,
     /// How long the destination asked us to wait before trying again.
@@ -83,7 +84,7 @@ impl Exchange {
         self.response.as_ref().is_some_and(|r| r.status == 410)
     }
 
-    fn failed(mut self, kind: &'static str, error: String) -> Self {
+    fn failed(mut self, kind: ErrorKind, error: String) -> Self {
         self.error_kind = Some(kind);
         self.error = Some(error);
         self
@@ -190,7 +191,7 @@ impl Sender {
                             Some(error) => exchange.failed(classify_body(&error), error),
                             None if (200..300).contains(&status) => exchange,
                             None => exchange.failed(
-                                "http_status",
+                                ErrorKind::HttpStatus,
                                 format!("the destination answered HTTP {status}"),
                             ),
                         }
@@ -208,15 +209,15 @@ impl Sender {
         request: &OutgoingRequest,
         signer: &Signer<'_>,
         secrets: &mut Vec<String>,
-    ) -> Result<(reqwest::Method, reqwest::Url, HeaderMap), (&'static str, String)> {
-        let invalid = |m: String| ("invalid_request", m);
+    ) -> Result<(reqwest::Method, reqwest::Url, HeaderMap), (ErrorKind, String)> {
+        let invalid = |m: String| (ErrorKind::InvalidRequest, m);
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|_| invalid(format!("invalid method {:?}", request.method)))?;
         let url = reqwest::Url::parse(&self.route(&request.url))
             .map_err(|e| invalid(format!("invalid URL: {e}")))?;
         self.policy
             .check_url(&url)
-            .map_err(|refused| ("destination_refused", refused.to_string()))?;
+            .map_err(|refused| (ErrorKind::DestinationRefused, refused.to_string()))?;
         let mut headers = HeaderMap::new();
         for (name, value) in &request.headers {
             let name = HeaderName::from_bytes(name.as_bytes())
@@ -232,12 +233,12 @@ impl Sender {
                     .tokens
                     .token(&creds.key_json, &creds.scopes, signer.timestamp)
                     .await
-                    .map_err(|e| ("credentials", e.to_string()))?,
+                    .map_err(|e| (ErrorKind::Credentials, e.to_string()))?,
             };
             secrets.push(token.clone());
             let value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
                 (
-                    "credentials",
+                    ErrorKind::Credentials,
                     "the bearer token is not a valid header value".to_string(),
                 )
             })?;
@@ -318,7 +319,7 @@ fn scrub_exchange(exchange: &mut Exchange, secrets: &[String]) {
     }
 }
 
-fn classify(error: &reqwest::Error) -> (&'static str, String) {
+fn classify(error: &reqwest::Error) -> (ErrorKind, String) {
     use std::error::Error as _;
     let mut text = error.to_string();
     let mut source = error.source();
@@ -327,22 +328,22 @@ fn classify(error: &reqwest::Error) -> (&'static str, String) {
         source = cause.source();
     }
     if let Some(refused) = guard::refusal(error) {
-        return ("destination_refused", refused.to_string());
+        return (ErrorKind::DestinationRefused, refused.to_string());
     }
     let kind = if error.is_timeout() {
-        "timeout"
+        ErrorKind::Timeout
     } else if error.is_connect() {
-        "connect"
+        ErrorKind::Connect
     } else {
-        "connection"
+        ErrorKind::Connection
     };
     (kind, text)
 }
 
-fn classify_body(error: &str) -> &'static str {
+fn classify_body(error: &str) -> ErrorKind {
     if error.contains("timed out") {
-        "timeout"
+        ErrorKind::Timeout
     } else {
-        "connection"
+        ErrorKind::Connection
     }
 }

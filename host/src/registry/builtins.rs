@@ -35,7 +35,7 @@ impl Builtins {
             if plugins.contains_key(name) {
                 return Err(file("the name is a built-in plugin's".into()));
             }
-            super::reference::check_name(name).map_err(file)?;
+            crate::domain::PluginName::parse(name).map_err(|e| file(e.message))?;
             let bytes = std::fs::read(path)
                 .map_err(|e| file(format!("cannot read {}: {e}", path.display())))?;
             plugins.insert(name.clone(), Arc::new(entry(runtime, name, &bytes)?));

@@ -1,26 +1,33 @@
 //! The plugins a webhook can name: the built-ins (`telegram`, `sheets`, `http`), any
 //! component files the settings name, and each shop's own uploaded versions.
 //!
-//! A webhook names its plugin by a [`Reference`] (`name`, `name@latest`,
+//! A webhook names its plugin by a [`PluginRef`] (`name`, `name@latest`,
 //! `name@<version>`), resolved at every delivery attempt, so pointing a webhook at
 //! another version, or uploading a new latest, takes effect at its next delivery.
 //! A shop's plugins resolve only for that shop. Versions are compiled at upload and
 //! made ready lazily after a restart, from the runtime's disk cache of native code.
+//!
+//! The index of each shop's versions is filled from the store at start. An upload
+//! or a delete updates it and publishes a [`PluginChanged`] bulletin; every
+//! registry that hears one (on this host or, with a shared backend, another)
+//! reloads that plugin's versions from the store before its next lookup.
 
 mod builtins;
-pub mod reference;
 mod upload;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
 
+use tokio::sync::broadcast;
+
+use crate::domain::{Pin, PluginName, PluginRef, PluginVersion, version_of};
 use crate::metrics::Metrics;
 use crate::redact::SecretFields;
 use crate::runtime::{CallError, LoadError, Plugin, PluginInfo, Runtime};
-use crate::store::{Deleted, PluginVersionRow, Store, StoreError};
+use crate::signals::{Bulletin, PluginChanged};
+use crate::store::{Deleted, SharedStore, StoreError};
 
 pub use builtins::Builtins;
-pub use reference::{Pin, Reference};
 pub use upload::{UploadError, Uploaded};
 
 /// A plugin version ready to run.
@@ -44,7 +51,7 @@ impl Entry {
         let sha = plugin.id().trim_start_matches("sha256:");
         Self {
             name: name.to_string(),
-            version: reference::version_of(sha),
+            version: version_of(sha),
             builtin,
             secrets: SecretFields::from_schema(&info.config_schema),
             plugin,
@@ -93,9 +100,6 @@ pub enum RegistryError {
 /// Why a reference names nothing runnable.
 #[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
-    /// The reference is malformed.
-    #[error("{0}")]
-    Invalid(String),
     /// No plugin of that name is visible to the shop.
     #[error("unknown plugin {name:?}; available: {}", available.join(", "))]
     UnknownPlugin {
@@ -130,7 +134,7 @@ fn ready_key(shop: &str, name: &str, version: &str) -> String {
 }
 
 /// Where a shop's plugin versions are indexed: (shop, name) → versions, oldest first.
-type Index = BTreeMap<(String, String), Vec<PluginVersionRow>>;
+type Index = BTreeMap<(String, String), Vec<PluginVersion>>;
 
 /// The plugins by name, built-in and per shop. Cheap to clone.
 #[derive(Clone)]
@@ -140,26 +144,30 @@ pub struct Registry {
 
 struct Inner {
     runtime: Runtime,
-    store: Store,
+    store: SharedStore,
     metrics: Arc<Metrics>,
     builtins: Builtins,
     index: RwLock<Index>,
     ready: Mutex<HashMap<String, Arc<Entry>>>,
+    changes: Arc<dyn Bulletin<PluginChanged>>,
+    heard: Mutex<broadcast::Receiver<PluginChanged>>,
 }
 
 impl Registry {
     /// The registry over `builtins` and the versions kept in `store` (indexed now,
-    /// made ready at first use).
+    /// made ready at first use). Changes are told to, and heard from, `changes`.
     pub async fn open(
         runtime: Runtime,
-        store: Store,
+        store: SharedStore,
         metrics: Arc<Metrics>,
         builtins: Builtins,
+        changes: Arc<dyn Bulletin<PluginChanged>>,
     ) -> Result<Self, RegistryError> {
+        let heard = Mutex::new(changes.subscribe());
         let mut index = Index::new();
         for row in store.plugin_versions().await? {
             index
-                .entry((row.shop_id.clone(), row.name.clone()))
+                .entry((row.shop_id.clone(), row.name.to_string()))
                 .or_default()
                 .push(row);
         }
@@ -171,6 +179,8 @@ impl Registry {
                 builtins,
                 index: RwLock::new(index),
                 ready: Mutex::default(),
+                changes,
+                heard,
             }),
         })
     }
@@ -199,19 +209,22 @@ impl Registry {
     }
 
     /// A shop's versions of `name`, oldest first; `None` if it has none.
-    pub fn versions(&self, shop: &str, name: &str) -> Option<Vec<PluginVersionRow>> {
+    pub fn versions(&self, shop: &str, name: &str) -> Option<Vec<PluginVersion>> {
         let index = self.inner.index.read().unwrap();
         index.get(&(shop.to_string(), name.to_string())).cloned()
     }
 
     /// The plugin version `reference` names for `shop`, made ready.
-    pub async fn resolve(&self, shop: &str, reference: &str) -> Result<Arc<Entry>, ResolveError> {
-        let reference = Reference::parse(reference).map_err(ResolveError::Invalid)?;
-        if let Some(entry) = self.inner.builtins.get(&reference.name) {
+    pub async fn resolve(
+        &self,
+        shop: &str,
+        reference: &PluginRef,
+    ) -> Result<Arc<Entry>, ResolveError> {
+        if let Some(entry) = self.inner.builtins.get(reference.name.as_str()) {
             return match &reference.pin {
                 Pin::Exact(version) if *version != entry.version => {
                     Err(ResolveError::UnknownVersion {
-                        name: reference.name.clone(),
+                        name: reference.name.to_string(),
                         version: version.clone(),
                         versions: vec![entry.version.clone()],
                     })
@@ -219,38 +232,95 @@ impl Registry {
                 _ => Ok(entry),
             };
         }
-        let row = self.row(shop, &reference)?;
+        self.catch_up().await;
+        let row = self.row(shop, reference)?;
         self.ready(row).await
     }
 
+    /// Applies the changes heard since the last lookup: each changed plugin's
+    /// versions are read again from the store.
+    async fn catch_up(&self) {
+        let mut changed = Vec::new();
+        {
+            let mut heard = self.inner.heard.lock().unwrap();
+            loop {
+                match heard.try_recv() {
+                    Ok(news) => changed.push(Some(news)),
+                    Err(broadcast::error::TryRecvError::Lagged(_)) => changed.push(None),
+                    Err(_) => break,
+                }
+            }
+        }
+        if changed.is_empty() {
+            return;
+        }
+        match self.inner.store.plugin_versions().await {
+            Ok(rows) => self.reindex(rows, &changed),
+            Err(error) => tracing::error!("reading plugin versions after a change failed: {error}"),
+        }
+    }
+
+    /// Replaces the index entries of the changed plugins (`None`: all of them,
+    /// news was missed) with `rows`, and drops ready versions that are gone.
+    fn reindex(&self, rows: Vec<PluginVersion>, changed: &[Option<PluginChanged>]) {
+        let everything = changed.iter().any(Option::is_none);
+        let touched = |shop: &str, name: &str| {
+            everything
+                || changed
+                    .iter()
+                    .flatten()
+                    .any(|c| c.shop == shop && c.name == name)
+        };
+        let mut fresh = Index::new();
+        for row in rows {
+            if touched(&row.shop_id, row.name.as_str()) {
+                fresh
+                    .entry((row.shop_id.clone(), row.name.to_string()))
+                    .or_default()
+                    .push(row);
+            }
+        }
+        let mut index = self.inner.index.write().unwrap();
+        index.retain(|(shop, name), _| !touched(shop, name));
+        index.extend(fresh);
+        let kept: std::collections::HashSet<String> = index
+            .values()
+            .flatten()
+            .map(|v| ready_key(&v.shop_id, v.name.as_str(), &v.version))
+            .collect();
+        drop(index);
+        self.inner
+            .ready
+            .lock()
+            .unwrap()
+            .retain(|key, _| kept.contains(key));
+    }
+
     /// The stored version `reference` names for `shop`.
-    fn row(&self, shop: &str, reference: &Reference) -> Result<PluginVersionRow, ResolveError> {
+    fn row(&self, shop: &str, reference: &PluginRef) -> Result<PluginVersion, ResolveError> {
         let index = self.inner.index.read().unwrap();
-        let Some(versions) = index.get(&(shop.to_string(), reference.name.clone())) else {
+        let Some(versions) = index.get(&(shop.to_string(), reference.name.to_string())) else {
             drop(index);
             return Err(ResolveError::UnknownPlugin {
-                name: reference.name.clone(),
+                name: reference.name.to_string(),
                 available: self.available(shop),
             });
         };
-        let found = match &reference.pin {
-            Pin::Latest => versions.last(),
-            Pin::Exact(version) => versions.iter().find(|v| v.version == *version),
+        let found = match reference.pin.exact() {
+            None => versions.last(),
+            Some(version) => versions.iter().find(|v| v.version == version),
         };
         found.cloned().ok_or_else(|| ResolveError::UnknownVersion {
-            name: reference.name.clone(),
-            version: match &reference.pin {
-                Pin::Exact(version) => version.clone(),
-                Pin::Latest => "latest".into(),
-            },
+            name: reference.name.to_string(),
+            version: reference.pin.exact().unwrap_or("latest").to_string(),
             versions: versions.iter().rev().map(|v| v.version.clone()).collect(),
         })
     }
 
     /// The version made ready: from memory, else from the stored bytes through the
     /// runtime's disk cache (no compile when the cache has it).
-    async fn ready(&self, row: PluginVersionRow) -> Result<Arc<Entry>, ResolveError> {
-        let key = ready_key(&row.shop_id, &row.name, &row.version);
+    async fn ready(&self, row: PluginVersion) -> Result<Arc<Entry>, ResolveError> {
+        let key = ready_key(&row.shop_id, row.name.as_str(), &row.version);
         if let Some(entry) = self.inner.ready.lock().unwrap().get(&key) {
             return Ok(entry.clone());
         }
@@ -267,7 +337,7 @@ impl Registry {
             .map_err(|e| failed(e.to_string()))?
             .ok_or_else(|| failed("its component bytes are missing from the store".into()))?;
         let runtime = self.inner.runtime.clone();
-        let name = row.name.clone();
+        let name = row.name.to_string();
         let entry = tokio::task::spawn_blocking(move || {
             let plugin = runtime.load(&bytes).map_err(|e| e.to_string())?;
             let info = runtime.info(&plugin).result.map_err(|e| e.to_string())?;
@@ -286,17 +356,13 @@ impl Registry {
     pub async fn delete(
         &self,
         shop: &str,
-        name: &str,
+        name: &PluginName,
         version: &str,
     ) -> Result<Deleted, StoreError> {
-        let owned = name.to_string();
-        let exact = version.to_string();
         let deleted = self
             .inner
             .store
-            .delete_plugin_version(shop, name, version, move |latest| {
-                Reference::spellings(&owned, &exact, latest)
-            })
+            .delete_plugin_version(shop, name, version)
             .await?;
         if let Deleted::Done { orphaned } = &deleted {
             if let Some(sha256) = orphaned
@@ -313,9 +379,18 @@ impl Registry {
                 }
             }
             drop(index);
-            let key = ready_key(shop, name, version);
+            let key = ready_key(shop, name.as_str(), version);
             self.inner.ready.lock().unwrap().remove(&key);
+            self.announce(shop, name);
         }
         Ok(deleted)
+    }
+
+    /// Tells every registry that `shop`'s plugin `name` changed.
+    fn announce(&self, shop: &str, name: &PluginName) {
+        self.inner.changes.publish(PluginChanged {
+            shop: shop.to_string(),
+            name: name.to_string(),
+        });
     }
 }

@@ -4,16 +4,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::reference::{check_name, version_of};
 use super::{Entry, Registry};
 use crate::clock::Millis;
+use crate::domain::{PluginName, PluginVersion, version_of};
 use crate::runtime::{CallError, LoadError};
-use crate::store::{PluginVersionRow, StoreError};
+use crate::store::StoreError;
 
 /// Why an upload was refused. Every case names the rule that failed.
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
-    /// The name is malformed or taken by a built-in.
+    /// The name is taken by a built-in.
     #[error("{0}")]
     Name(String),
     /// The component failed a check, or did not compile.
@@ -33,7 +33,7 @@ pub enum UploadError {
 /// A version as uploaded: the row kept, and whether it is new.
 pub struct Uploaded {
     /// The version.
-    pub row: PluginVersionRow,
+    pub row: PluginVersion,
     /// False when the same bytes were already a version of this plugin.
     pub created: bool,
 }
@@ -43,19 +43,18 @@ impl Registry {
     pub async fn upload(
         &self,
         shop: &str,
-        name: &str,
+        name: &PluginName,
         bytes: Vec<u8>,
         compile_cap: Duration,
         now: Millis,
     ) -> Result<Uploaded, UploadError> {
-        check_name(name).map_err(UploadError::Name)?;
-        if self.is_builtin(name) {
+        if self.is_builtin(name.as_str()) {
             return Err(UploadError::Name(format!(
                 "{name} is a built-in plugin's name; choose another"
             )));
         }
         let runtime = self.inner.runtime.clone();
-        let plugin_name = name.to_string();
+        let plugin_name = name.clone();
         let task = tokio::task::spawn_blocking(move || {
             let plugin = runtime.load(&bytes)?;
             let called = runtime.info(&plugin);
@@ -75,7 +74,7 @@ impl Registry {
         }
         self.inner.metrics.plugin_load(plugin.was_cached());
         let sha256 = plugin.id().trim_start_matches("sha256:").to_string();
-        let row = PluginVersionRow {
+        let row = PluginVersion {
             shop_id: shop.to_string(),
             name: plugin_name.clone(),
             version: version_of(&sha256),
@@ -87,22 +86,23 @@ impl Registry {
                 "description": info.description,
                 "config_schema": serde_json::from_str::<serde_json::Value>(&info.config_schema)
                     .unwrap_or_default(),
-            })
-            .to_string(),
-            imports: serde_json::to_string(plugin.imports()).unwrap_or_default(),
+            }),
+            imports: plugin.imports().to_vec(),
             seq: 0,
             created_at: now,
         };
         let (row, created) = self.inner.store.insert_plugin_version(row, bytes).await?;
         if created {
-            let key = super::ready_key(&row.shop_id, &row.name, &row.version);
-            let entry = Arc::new(Entry::new(&plugin_name, false, plugin, info));
+            let key = super::ready_key(&row.shop_id, row.name.as_str(), &row.version);
+            let entry = Arc::new(Entry::new(plugin_name.as_str(), false, plugin, info));
             self.inner.ready.lock().unwrap().insert(key, entry);
             let mut index = self.inner.index.write().unwrap();
             index
-                .entry((row.shop_id.clone(), row.name.clone()))
+                .entry((row.shop_id.clone(), row.name.to_string()))
                 .or_default()
                 .push(row.clone());
+            drop(index);
+            self.announce(shop, &plugin_name);
         }
         Ok(Uploaded { row, created })
     }

@@ -1,51 +1,44 @@
-//! The store: the single source of truth, on embedded SQLite (one file, WAL,
-//! `synchronous=FULL`, both checked at start-up).
+//! The store: what the rest of Kait needs from storage, as one interface
+//! ([`Store`]), and the backends that keep it.
 //!
-//! Writes go through one writer thread that commits whatever is queued in one
-//! transaction (group commit): each caller's work runs in its own savepoint, and the
-//! caller hears back only once the commit is on disk. Reads use a small pool of
-//! read-only connections.
+//! Everything above this module speaks in domain types and [`StoreError`]; no
+//! database library is named outside a backend's folder. Secrets are sealed by
+//! [`sealing`] before any backend writes them, and opened after it reads them.
+//!
+//! - [`sqlite`]: the embedded default. One file, WAL, `synchronous=FULL`, one
+//!   writer thread with group commit.
+//!
+//! The contract tests in `tests.rs` run against every backend.
 
-mod text;
+pub mod sealing;
+pub mod sqlite;
 
-mod cipher;
-mod deliveries;
-mod events;
-mod plugins;
-mod schema;
-mod shops;
-mod timers;
-mod webhooks;
-mod writer;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use async_trait::async_trait;
 
-use rusqlite::{Connection, OpenFlags};
-
-pub use cipher::key as store_key;
-pub use deliveries::{
-    Attempt, AttemptRecord, Claimed, Delivery, DeliveryFilter, DeliveryStatus, Next, WebhookEffect,
+use crate::clock::Millis;
+use crate::domain::abandonment::Fired;
+use crate::domain::{
+    AttemptRecord, Claimed, Delivery, DeliveryPage, Ingested, NewEvent, NewShop, Plan, PluginName,
+    PluginVersion, Shop, StoredEvent, Webhook,
 };
-pub use events::{Ingested, NewEvent, StoredEvent};
-pub use plugins::{Deleted, PluginVersionRow};
-pub use shops::{Plan, Shop};
-pub use timers::Fired;
-pub use webhooks::{NewWebhook, WebhookRow, WebhookStatus};
 
-/// Why the store could not do something.
+/// Why the store could not do something. The same for every backend.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// SQLite refused.
+    /// The database refused or failed.
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Database(String),
     /// The database is not set up the way durability needs.
     #[error("database not durable: {0}")]
     NotDurable(String),
     /// The key that seals stored secrets is unusable.
     #[error("store key: {0}")]
     Key(String),
-    /// The writer thread is gone (the store is shutting down).
+    /// The store is shutting down.
     #[error("the store is closed")]
     Closed,
     /// A stored value could not be read back.
@@ -56,171 +49,170 @@ pub enum StoreError {
     Commit(String),
 }
 
-/// A handle on the database. Cheap to clone.
-#[derive(Clone)]
-pub struct Store {
-    writer: writer::Writer,
-    readers: Arc<Readers>,
+/// What deleting a plugin version did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Deleted {
+    /// It is gone; `orphaned` holds the SHA-256 of its bytes when no other
+    /// version (of any shop) uses them any more, so they were removed too.
+    Done {
+        /// The content hash nothing refers to now.
+        orphaned: Option<String>,
+    },
+    /// There is no such version.
+    NotFound,
+    /// These webhooks (id, name) use it.
+    InUse(Vec<(String, String)>),
 }
 
-struct Readers {
-    path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
-    cipher: Arc<cipher::Cipher>,
-}
+/// The store as the rest of Kait holds it.
+pub type SharedStore = Arc<dyn Store>;
 
-impl Store {
-    /// Opens (creating if needed) the database at `path`, migrates it, and checks
-    /// that it runs in WAL mode with `synchronous=FULL`.
-    /// `key` seals the secrets the store keeps (see [`store_key`]).
-    pub fn open(path: &Path, key: &[u8; 32]) -> Result<Self, StoreError> {
-        let cipher = Arc::new(cipher::Cipher::new(key));
-        let conn = Connection::open(path)?;
-        sealing(&conn, &cipher)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        check_durable(&conn)?;
-        schema::migrate(&conn)?;
-        Ok(Self {
-            writer: writer::Writer::start(conn),
-            readers: Arc::new(Readers {
-                path: path.to_path_buf(),
-                idle: Mutex::new(Vec::new()),
-                cipher,
-            }),
-        })
-    }
-
-    /// Runs `f` on a read-only connection, off the async threads.
-    pub(crate) async fn read<R: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
-    ) -> Result<R, StoreError> {
-        let readers = self.readers.clone();
-        tokio::task::spawn_blocking(move || {
-            let conn = match readers.idle.lock().unwrap().pop() {
-                Some(conn) => conn,
-                None => {
-                    let conn = Connection::open_with_flags(
-                        &readers.path,
-                        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                    )?;
-                    conn.busy_timeout(std::time::Duration::from_secs(5))?;
-                    sealing(&conn, &readers.cipher)?;
-                    conn
-                }
-            };
-            let result = f(&conn);
-            readers.idle.lock().unwrap().push(conn);
-            result
-        })
-        .await
-        .map_err(|_| StoreError::Closed)?
-    }
-
-    /// Runs `f` inside the next group commit and returns its result once committed.
-    pub(crate) async fn write<R: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
-    ) -> Result<R, StoreError> {
-        self.writer.write(f).await
-    }
-
-    /// Closes the store: idle readers first, then the writer, which finishes what
-    /// is queued and checkpoints the WAL into the database file.
-    pub async fn close(&self) {
-        self.readers.idle.lock().unwrap().clear();
-        self.writer.close().await;
-    }
-
+/// Everything Kait keeps, and every change to it, as one interface. Each method
+/// is one transaction: it happens whole, or not at all, and a write returns only
+/// once it is durable.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
     /// Checks the database answers (for `/readyz`).
-    pub async fn ping(&self) -> Result<(), StoreError> {
-        self.read(|conn| {
-            conn.query_row("SELECT count(*) FROM shops", [], |_| Ok(()))?;
-            Ok(())
-        })
-        .await
-    }
+    async fn ping(&self) -> Result<(), StoreError>;
+    /// Finishes queued writes and closes.
+    async fn close(&self);
+    /// A value kept in the store's own settings.
+    async fn meta(&self, key: &'static str) -> Result<Option<String>, StoreError>;
+    /// Keeps `value` under `key` unless the key has one; returns the kept value.
+    async fn meta_insert(&self, key: &'static str, value: String) -> Result<String, StoreError>;
 
-    /// A value kept in the store's own settings table.
-    pub async fn meta(&self, key: &'static str) -> Result<Option<String>, StoreError> {
-        self.read(move |conn| {
-            Ok(rusqlite::OptionalExtension::optional(conn.query_row(
-                "SELECT value FROM meta WHERE key = ?1",
-                [key],
-                |row| row.get(0),
-            ))?)
-        })
-        .await
-    }
-
-    /// Keeps `value` under `key` unless the key already has one; returns the kept value.
-    pub async fn meta_insert(
+    /// Creates a shop; `None` if the id is taken.
+    async fn create_shop(&self, shop: NewShop) -> Result<Option<Shop>, StoreError>;
+    /// One shop.
+    async fn shop(&self, id: &str) -> Result<Option<Shop>, StoreError>;
+    /// Shops in id order, after `after`, at most `limit`.
+    async fn shops(&self, after: Option<String>, limit: usize) -> Result<Vec<Shop>, StoreError>;
+    /// The shop whose key hashes to `hash`.
+    async fn shop_by_key(&self, hash: String) -> Result<Option<String>, StoreError>;
+    /// Changes a shop's plan. On a plan without webhooks
+    /// ([`Plan::has_webhooks`]), its active webhooks are paused in the same
+    /// transaction; their ids are returned.
+    async fn set_plan(
         &self,
-        key: &'static str,
-        value: String,
-    ) -> Result<String, StoreError> {
-        self.write(move |conn| {
-            conn.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)",
-                [key, &value],
-            )?;
-            Ok(
-                conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {
-                    row.get(0)
-                })?,
-            )
-        })
-        .await
-    }
+        id: &str,
+        plan: Plan,
+        now: Millis,
+    ) -> Result<Option<(Shop, Vec<String>)>, StoreError>;
+    /// Sets a shop's abandonment window; `None` if there is no such shop.
+    async fn set_abandonment_window(
+        &self,
+        id: &str,
+        window: Duration,
+    ) -> Result<Option<Shop>, StoreError>;
+
+    /// Stores a new webhook.
+    async fn create_webhook(&self, webhook: Webhook) -> Result<Webhook, StoreError>;
+    /// One webhook of `shop`.
+    async fn webhook(&self, shop: &str, id: &str) -> Result<Option<Webhook>, StoreError>;
+    /// All of a shop's webhooks, oldest first.
+    async fn webhooks(&self, shop: &str) -> Result<Vec<Webhook>, StoreError>;
+    /// Saves a changed webhook (name, events, plugin, config, status); `None` if
+    /// it no longer exists. Leaving `active` holds its waiting deliveries;
+    /// returning to it releases them, due now.
+    async fn update_webhook(
+        &self,
+        webhook: Webhook,
+        now: Millis,
+    ) -> Result<Option<Webhook>, StoreError>;
+    /// Replaces a webhook's signing secret.
+    async fn rotate_secret(
+        &self,
+        shop: &str,
+        id: &str,
+        secret: String,
+        now: Millis,
+    ) -> Result<Option<Webhook>, StoreError>;
+    /// Deletes a webhook with its deliveries and their attempts.
+    async fn delete_webhook(&self, shop: &str, id: &str) -> Result<bool, StoreError>;
+
+    /// Stores `event`, one pending delivery per active webhook that receives its
+    /// type, and applies its timer effect. A known id gives the first result
+    /// back and stores nothing.
+    async fn ingest(&self, event: NewEvent, now: Millis) -> Result<Ingested, StoreError>;
+    /// One stored event of `shop`.
+    async fn event(&self, shop: &str, id: &str) -> Result<Option<StoredEvent>, StoreError>;
+
+    /// Claims up to `limit` due deliveries for `lease_ms`: each claim bumps the
+    /// delivery's lease token, so a late answer under an older token is ignored.
+    async fn claim(
+        &self,
+        now: Millis,
+        lease_ms: Millis,
+        limit: usize,
+    ) -> Result<Vec<Claimed>, StoreError>;
+    /// Stores `event` with one delivery to `webhook` only, already claimed for
+    /// `lease_ms`, so the caller can attempt it at once (a webhook test).
+    async fn claim_single(
+        &self,
+        event: NewEvent,
+        webhook: Webhook,
+        now: Millis,
+        lease_ms: Millis,
+    ) -> Result<Claimed, StoreError>;
+    /// Records an attempt and its consequences; `false` if the claim was lost
+    /// (the lease ran out and another worker took over, or the webhook was
+    /// deleted).
+    async fn record(&self, attempt: AttemptRecord) -> Result<bool, StoreError>;
+    /// The earliest time a pending delivery falls due.
+    async fn next_due(&self) -> Result<Option<Millis>, StoreError>;
+    /// Deliveries waiting for an attempt.
+    async fn queue_depth(&self) -> Result<u64, StoreError>;
+    /// One delivery of `shop`, with its attempts.
+    async fn delivery(&self, shop: &str, id: &str) -> Result<Option<Delivery>, StoreError>;
+    /// A webhook's deliveries, newest first, one page at a time; returns the
+    /// page and the cursor of the next one.
+    async fn deliveries(
+        &self,
+        webhook: &str,
+        page: DeliveryPage,
+    ) -> Result<(Vec<Delivery>, Option<String>), StoreError>;
+    /// Makes a delivery due now (again), whatever its state; `None` if there is
+    /// no such delivery. A delivery of a paused webhook is held until it resumes.
+    async fn retry(
+        &self,
+        shop: &str,
+        id: &str,
+        now: Millis,
+    ) -> Result<Option<Delivery>, StoreError>;
+
+    /// Fires up to `limit` abandonment timers due by `now`: each is marked fired
+    /// and its `checkout.abandoned` stored with its deliveries.
+    async fn fire_timers(&self, now: Millis, limit: usize) -> Result<Fired, StoreError>;
+    /// When the next pending timer falls due.
+    async fn next_timer(&self) -> Result<Option<Millis>, StoreError>;
+    /// Pending timers.
+    async fn pending_timers(&self) -> Result<u64, StoreError>;
+
+    /// Keeps an uploaded version. The same bytes under the same shop and name
+    /// give back the version already kept (`false`: nothing new was stored).
+    async fn insert_plugin_version(
+        &self,
+        version: PluginVersion,
+        bytes: Vec<u8>,
+    ) -> Result<(PluginVersion, bool), StoreError>;
+    /// Every stored version of every shop, in upload order.
+    async fn plugin_versions(&self) -> Result<Vec<PluginVersion>, StoreError>;
+    /// The component bytes with this SHA-256.
+    async fn plugin_bytes(&self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Deletes a version unless a webhook uses it: one that names it, or one
+    /// that follows `@latest` while it is the latest.
+    async fn delete_plugin_version(
+        &self,
+        shop: &str,
+        name: &PluginName,
+        version: &str,
+    ) -> Result<Deleted, StoreError>;
 }
 
-/// SQL functions `seal(text)` and `unseal(text)`, so secrets are sealed and
-/// opened where they are written and read.
-fn sealing(conn: &Connection, cipher: &Arc<cipher::Cipher>) -> Result<(), StoreError> {
-    use rusqlite::functions::FunctionFlags;
-    let flags = FunctionFlags::SQLITE_UTF8;
-    let sealer = cipher.clone();
-    conn.create_scalar_function("seal", 1, flags, move |ctx| {
-        Ok(sealer.seal(&ctx.get::<String>(0)?))
-    })?;
-    let opener = cipher.clone();
-    conn.create_scalar_function(
-        "unseal",
-        1,
-        flags | FunctionFlags::SQLITE_DETERMINISTIC,
-        move |ctx| {
-            opener
-                .open(&ctx.get::<String>(0)?)
-                .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))
-        },
-    )?;
-    Ok(())
-}
-
-fn check_durable(conn: &Connection) -> Result<(), StoreError> {
-    let mode: String = conn.pragma_query_value(None, "journal_mode", |row| row.get(0))?;
-    let sync: i64 = conn.pragma_query_value(None, "synchronous", |row| row.get(0))?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        return Err(StoreError::NotDurable(format!(
-            "journal_mode is {mode}, not wal"
-        )));
-    }
-    // 2 is FULL (3 is EXTRA, stronger still).
-    if sync < 2 {
-        return Err(StoreError::NotDurable(format!(
-            "synchronous is {sync}, not FULL (2)"
-        )));
-    }
-    Ok(())
-}
-
-/// A random id with a readable prefix, e.g. `wh_3f9a…`.
-pub fn new_id(prefix: &str) -> String {
-    let bytes: [u8; 12] = rand::random();
-    format!("{prefix}_{}", hex::encode(bytes))
+/// Opens the store the `data` setting names (a file path: SQLite), sealing
+/// secrets with `key` (see [`sealing::key`]).
+pub fn open(data: &Path, key: &[u8; 32]) -> Result<SharedStore, StoreError> {
+    Ok(Arc::new(sqlite::Sqlite::open(data, key)?))
 }
 
 #[cfg(test)]

@@ -1,12 +1,21 @@
 //! The database schema, as numbered migrations applied in order at start-up
-//! (`PRAGMA user_version` records how many ran).
+//! (`PRAGMA user_version` records how many ran). A step is SQL, or Rust where it
+//! needs what SQL does not have (sealing secrets).
 
-use rusqlite::Connection;
+use rusqlite::{Connection, params};
 
 use super::StoreError;
+use crate::store::sealing::Cipher;
 
-const MIGRATIONS: &[&str] = &[
-    r#"
+enum Step {
+    Sql(&'static str),
+    Code(fn(&Connection, &Cipher) -> Result<(), StoreError>),
+}
+
+use Step::{Code, Sql};
+
+const MIGRATIONS: &[Step] = &[
+    Sql(r#"
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -71,8 +80,8 @@ CREATE TABLE attempts (
     requests    TEXT NOT NULL,
     PRIMARY KEY (delivery_id, n)
 );
-"#,
-    r#"
+"#),
+    Sql(r#"
 ALTER TABLE shops ADD COLUMN abandonment_window_ms INTEGER NOT NULL DEFAULT 3600000;
 CREATE TABLE timers (
     shop_id     TEXT NOT NULL,
@@ -84,13 +93,11 @@ CREATE TABLE timers (
     PRIMARY KEY (shop_id, checkout_id)
 );
 CREATE INDEX timers_due ON timers(due_at) WHERE status = 'pending';
-"#,
+"#),
     // Secrets written before they were sealed at rest.
-    r#"
-UPDATE webhooks SET config = seal(config), signing_secret = seal(signing_secret);
-"#,
+    Code(seal_webhook_secrets),
     // Per-shop plugins: component bytes by content, and each shop's versions.
-    r#"
+    Sql(r#"
 CREATE TABLE plugin_blobs (
     sha256 TEXT PRIMARY KEY,
     bytes  BLOB NOT NULL
@@ -107,16 +114,47 @@ CREATE TABLE plugin_versions (
     created_at INTEGER NOT NULL,
     UNIQUE (shop_id, name, version)
 );
-"#,
+"#),
 ];
 
-pub(super) fn migrate(conn: &Connection) -> Result<(), StoreError> {
+pub(super) fn migrate(conn: &Connection, cipher: &Cipher) -> Result<(), StoreError> {
+    migrate_to(conn, cipher, MIGRATIONS.len())
+}
+
+/// Applies the migrations not yet run, up to the first `last`.
+pub(super) fn migrate_to(
+    conn: &Connection,
+    cipher: &Cipher,
+    last: usize,
+) -> Result<(), StoreError> {
     let done: usize = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
-    for (n, sql) in MIGRATIONS.iter().enumerate().skip(done) {
-        conn.execute_batch(&format!(
-            "BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;",
-            n + 1
-        ))?;
+    for (n, step) in MIGRATIONS.iter().enumerate().take(last).skip(done) {
+        conn.execute_batch("BEGIN")?;
+        let ran = match step {
+            Sql(sql) => conn.execute_batch(sql).map_err(StoreError::from),
+            Code(code) => code(conn, cipher),
+        }
+        .and_then(|()| {
+            Ok(conn.execute_batch(&format!("PRAGMA user_version = {}; COMMIT;", n + 1))?)
+        });
+        if let Err(error) = ran {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(error);
+        }
+    }
+    Ok(())
+}
+
+fn seal_webhook_secrets(conn: &Connection, cipher: &Cipher) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare("SELECT id, config, signing_secret FROM webhooks")?;
+    let rows: Vec<(String, String, String)> = stmt
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, config, secret) in rows {
+        conn.execute(
+            "UPDATE webhooks SET config = ?2, signing_secret = ?3 WHERE id = ?1",
+            params![id, cipher.seal(&config), cipher.seal(&secret)],
+        )?;
     }
     Ok(())
 }

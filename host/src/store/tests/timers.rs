@@ -1,21 +1,23 @@
-//! The abandonment rules with a hand-moved clock: no event when the checkout
-//! completes in time, exactly one at the deadline otherwise, across a restart,
-//! with duplicate starts, platform-sent abandonments and per-shop windows.
+//! The abandonment rules through the store, with a hand-moved clock: no event
+//! when the checkout completes in time, exactly one at the deadline otherwise,
+//! across a restart, with duplicate starts, platform-sent abandonments and
+//! per-shop windows.
 
 use std::time::Duration;
 
 use serde_json::json;
 
-use super::effect;
+use super::{SharedStore, open, shop_with_webhook};
 use crate::clock::{Clock, ManualClock, Millis, rfc3339};
+use crate::domain::NewEvent;
+use crate::domain::abandonment::{ABANDONED, effect};
 use crate::events;
-use crate::store::{NewEvent, Plan, Store, WebhookRow, WebhookStatus};
 
 const T0: Millis = 1_700_000_000_000;
 const MINUTE: Duration = Duration::from_secs(60);
 
 struct Shop {
-    store: Store,
+    store: SharedStore,
     clock: ManualClock,
     dir: tempfile::TempDir,
 }
@@ -24,28 +26,8 @@ impl Shop {
     async fn open() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let clock = ManualClock::new(T0);
-        let store = Store::open(&dir.path().join("kait.db"), &[7; 32]).unwrap();
-        store
-            .create_shop("s".into(), "S".into(), Plan::Premium, "hash".into(), T0)
-            .await
-            .unwrap();
-        store
-            .create_webhook(WebhookRow {
-                id: "wh_1".into(),
-                shop_id: "s".into(),
-                name: "abandoned carts".into(),
-                status: WebhookStatus::Active,
-                disabled_reason: None,
-                events: vec!["checkout.abandoned".into()],
-                plugin: "http".into(),
-                config: "{}".into(),
-                signing_secret: "whsec_x".into(),
-                failing_since: None,
-                created_at: T0,
-                updated_at: T0,
-            })
-            .await
-            .unwrap();
+        let store = open(&dir);
+        shop_with_webhook(&store, T0, &[ABANDONED]).await;
         Self { store, clock, dir }
     }
 
@@ -80,30 +62,18 @@ impl Shop {
             .fired
     }
 
-    /// The `checkout.abandoned` events stored, as (occurred_at, note).
-    async fn abandoned(&self) -> Vec<(String, String)> {
-        self.store
-            .read(|conn| {
-                let mut stmt =
-                    conn.prepare("SELECT body FROM events WHERE type = 'checkout.abandoned'")?;
-                let bodies = stmt.query_map([], |row| row.get::<_, String>(0))?;
-                Ok(bodies
-                    .map(|body| {
-                        let event: serde_json::Value =
-                            serde_json::from_str(&body.unwrap()).unwrap();
-                        let at = event["occurred_at"].as_str().unwrap().to_string();
-                        (
-                            at,
-                            event["data"]["checkout"]["note"]
-                                .as_str()
-                                .unwrap_or_default()
-                                .to_string(),
-                        )
-                    })
-                    .collect())
-            })
-            .await
-            .unwrap()
+    /// Kait's own `checkout.abandoned` for checkout 42, as (occurred_at, note).
+    async fn abandoned(&self) -> Option<(String, String)> {
+        let stored = self.store.event("s", "evt_abandoned_42").await.unwrap()?;
+        assert_eq!(stored.kind, ABANDONED);
+        let event: serde_json::Value = serde_json::from_str(&stored.body).unwrap();
+        let note = event["data"]["checkout"]["note"]
+            .as_str()
+            .unwrap_or_default();
+        Some((
+            event["occurred_at"].as_str().unwrap().to_string(),
+            note.to_string(),
+        ))
     }
 }
 
@@ -116,7 +86,7 @@ async fn a_checkout_paid_in_time_is_never_called_abandoned() {
         shop.post(payment, "e2", T0, "").await;
         shop.clock.advance(24 * 60 * MINUTE);
         assert_eq!(shop.fire().await, 0, "{payment}");
-        assert!(shop.abandoned().await.is_empty(), "{payment}");
+        assert_eq!(shop.abandoned().await, None, "{payment}");
     }
 }
 
@@ -132,13 +102,11 @@ async fn an_unpaid_checkout_is_abandoned_once_at_sixty_minutes() {
     assert_eq!(shop.fire().await, 0);
     shop.clock.advance(24 * 60 * MINUTE);
     assert_eq!(shop.fire().await, 0);
-    assert_eq!(
-        shop.abandoned().await,
-        [(rfc3339(T0 + 3_600_000), "cart".to_string())]
-    );
+    let expected = Some((rfc3339(T0 + 3_600_000), "cart".to_string()));
+    assert_eq!(shop.abandoned().await, expected);
     // A payment after the abandonment does not retract it.
     shop.post("order.paid", "e2", T0, "").await;
-    assert_eq!(shop.abandoned().await.len(), 1);
+    assert_eq!(shop.abandoned().await, expected);
     assert_eq!(shop.store.next_timer().await.unwrap(), None);
 }
 
@@ -148,23 +116,10 @@ async fn a_deadline_that_passes_while_kait_is_down_fires_at_start() {
     shop.post("checkout.started", "e1", T0, "cart").await;
     shop.store.close().await;
     shop.clock.advance(3 * 60 * MINUTE);
-    let store = Store::open(&shop.dir.path().join("kait.db"), &[7; 32]).unwrap();
-    assert_eq!(
-        store
-            .fire_timers(shop.clock.now(), 1000)
-            .await
-            .unwrap()
-            .fired,
-        1
-    );
-    assert_eq!(
-        store
-            .fire_timers(shop.clock.now(), 1000)
-            .await
-            .unwrap()
-            .fired,
-        0
-    );
+    let store = open(&shop.dir);
+    let now = shop.clock.now();
+    assert_eq!(store.fire_timers(now, 1000).await.unwrap().fired, 1);
+    assert_eq!(store.fire_timers(now, 1000).await.unwrap().fired, 0);
 }
 
 #[tokio::test]
@@ -178,7 +133,7 @@ async fn a_second_start_updates_the_data_but_not_the_deadline() {
     assert_eq!(shop.fire().await, 1);
     assert_eq!(
         shop.abandoned().await,
-        [(rfc3339(T0 + 3_600_000), "second".to_string())]
+        Some((rfc3339(T0 + 3_600_000), "second".to_string()))
     );
 }
 
@@ -188,21 +143,20 @@ async fn an_abandonment_the_platform_sends_replaces_kaits_own() {
     shop.post("checkout.started", "e1", T0, "").await;
     shop.clock.advance(10 * MINUTE);
     assert_eq!(
-        shop.post("checkout.abandoned", "platform", T0, "theirs")
-            .await,
+        shop.post(ABANDONED, "platform", T0, "theirs").await,
         1,
         "delivered as usual"
     );
     shop.clock.advance(24 * 60 * MINUTE);
     assert_eq!(shop.fire().await, 0);
-    assert_eq!(shop.abandoned().await.len(), 1);
+    assert_eq!(shop.abandoned().await, None, "Kait emits none of its own");
 }
 
 #[tokio::test]
 async fn each_shop_has_its_own_window() {
     let shop = Shop::open().await;
     shop.store
-        .set_abandonment_window("s".into(), 10 * MINUTE)
+        .set_abandonment_window("s", 10 * MINUTE)
         .await
         .unwrap();
     shop.post("checkout.started", "e1", T0, "").await;

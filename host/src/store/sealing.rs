@@ -1,8 +1,8 @@
 //! Secrets at rest: webhook configurations (bot tokens, service-account keys …)
-//! and signing secrets are sealed with XChaCha20-Poly1305 before they are written,
-//! so the database file alone reveals none of them. The key comes from the
-//! settings (`secret_key`) or from a key file beside the database, made on first
-//! start.
+//! and signing secrets are sealed with XChaCha20-Poly1305 by this code, which
+//! every backend calls before it writes a secret and after it reads one, so the
+//! database alone reveals none of them. The key comes from the settings
+//! (`secret_key`) or from a key file beside the database, made on first start.
 
 use std::io::Write as _;
 use std::path::Path;

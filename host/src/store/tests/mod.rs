@@ -1,32 +1,53 @@
-//! The store's timing rules with a hand-moved clock: leases that run out, late
-//! answers that are ignored, and webhooks disabled after five days of failures.
+//! The store contract, run against a backend: leases that run out, late answers
+//! that are ignored, webhooks disabled after five days of failures, and the
+//! abandonment timers. Time is moved by hand.
+
+mod timers;
 
 use std::time::Duration;
 
-use super::*;
+use serde_json::json;
+
+use super::{SharedStore, StoreError};
 use crate::clock::{Clock, ManualClock, Millis};
+use crate::domain::{
+    AttemptRecord, Claimed, DeliveryStatus, DisableRule, ErrorKind, EventTypes, NewEvent, NewShop,
+    Next, Outcome, Plan, PluginRef, ShopId, ShopName, Webhook, WebhookEffect, WebhookName,
+    WebhookStatus,
+};
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
 const LEASE: Millis = 60_000;
 
-async fn store_with_one_delivery(dir: &tempfile::TempDir, clock: &ManualClock) -> (Store, String) {
-    let store = Store::open(&dir.path().join("kait.db"), &[7; 32]).unwrap();
-    let now = clock.now();
+/// A store in `dir`, as `kait serve` would open it.
+fn open(dir: &tempfile::TempDir) -> SharedStore {
+    super::open(&dir.path().join("kait.db"), &[7; 32]).unwrap()
+}
+
+/// Shop `s` on Premium with webhook `wh_1` subscribed to `events`.
+async fn shop_with_webhook(store: &SharedStore, now: Millis, events: &[&str]) {
     store
-        .create_shop("s".into(), "S".into(), Plan::Premium, "hash".into(), now)
+        .create_shop(NewShop {
+            id: ShopId::parse("s").unwrap(),
+            name: ShopName::parse("S").unwrap(),
+            plan: Plan::Premium,
+            key_hash: "hash".into(),
+            created_at: now,
+        })
         .await
         .unwrap()
         .unwrap();
     store
-        .create_webhook(WebhookRow {
+        .create_webhook(Webhook {
             id: "wh_1".into(),
             shop_id: "s".into(),
-            name: "w".into(),
+            name: WebhookName::parse("w").unwrap(),
             status: WebhookStatus::Active,
             disabled_reason: None,
-            events: vec!["order.paid".into()],
-            plugin: "http".into(),
-            config: "{}".into(),
+            events: EventTypes::parse(Some(events.iter().map(|e| e.to_string()).collect()))
+                .unwrap(),
+            plugin: PluginRef::parse("http").unwrap(),
+            config: json!({"url": "https://example.com/hook"}).to_string(),
             signing_secret: "whsec_x".into(),
             failing_since: None,
             created_at: now,
@@ -34,6 +55,15 @@ async fn store_with_one_delivery(dir: &tempfile::TempDir, clock: &ManualClock) -
         })
         .await
         .unwrap();
+}
+
+async fn store_with_one_delivery(
+    dir: &tempfile::TempDir,
+    clock: &ManualClock,
+) -> (SharedStore, String) {
+    let store = open(dir);
+    let now = clock.now();
+    shop_with_webhook(&store, now, &["order.paid"]).await;
     let event = NewEvent {
         shop: "s".into(),
         id: "e1".into(),
@@ -51,16 +81,14 @@ fn failure(claimed: &Claimed, at: Millis, next: Next) -> AttemptRecord {
         lease: claimed.lease,
         at,
         duration_ms: 5,
-        outcome: "failed",
-        error_kind: Some("http_status".into()),
+        outcome: Outcome::Failed,
+        error_kind: Some(ErrorKind::HttpStatus),
         error: Some("HTTP 500".into()),
         plugin: "http@sha256:x".into(),
-        logs: "[]".into(),
-        requests: "[]".into(),
+        logs: json!([]),
+        requests: json!([]),
         next,
-        webhook: WebhookEffect::Failed {
-            disable_after: (5 * DAY).as_millis() as Millis,
-        },
+        webhook: WebhookEffect::Failed(DisableRule { after: 5 * DAY }),
     }
 }
 
@@ -94,6 +122,11 @@ async fn a_lease_that_runs_out_returns_the_delivery_and_voids_the_late_answer() 
     assert_eq!(
         (delivery.attempts, delivery.status),
         (1, DeliveryStatus::Pending)
+    );
+    let log = delivery.attempt_log.unwrap();
+    assert_eq!(
+        (log[0].outcome, log[0].error_kind),
+        (Outcome::Failed, Some(ErrorKind::HttpStatus))
     );
 }
 
@@ -136,21 +169,34 @@ async fn five_days_of_failures_disable_the_webhook() {
     );
 }
 
-#[test]
-fn a_database_that_is_not_in_wal_mode_is_refused() {
+#[tokio::test]
+async fn a_webhook_reads_back_as_written_and_its_secrets_stay_sealed_on_disk() {
     let dir = tempfile::tempdir().unwrap();
-    let conn = Connection::open(dir.path().join("plain.db")).unwrap();
-    conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    let store = open(&dir);
+    shop_with_webhook(&store, 1, &["order.paid", "order.packed"]).await;
+    let webhook = store.webhook("s", "wh_1").await.unwrap().unwrap();
+    assert_eq!(webhook.events.as_slice(), ["order.paid", "order.packed"]);
+    assert_eq!(webhook.plugin.to_string(), "http");
+    assert_eq!(webhook.signing_secret, "whsec_x");
+    assert!(webhook.config.contains("example.com/hook"));
+    store.close().await;
+    let file = std::fs::read(dir.path().join("kait.db")).unwrap();
+    let text = String::from_utf8_lossy(&file);
+    assert!(!text.contains("whsec_x") && !text.contains("example.com/hook"));
+    let reopened = open(&dir);
+    let again = reopened.webhook("s", "wh_1").await.unwrap().unwrap();
+    assert_eq!(again, webhook);
+}
+
+#[tokio::test]
+async fn the_wrong_key_cannot_read_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    shop_with_webhook(&store, 1, &["order.paid"]).await;
+    store.close().await;
+    let other = super::open(&dir.path().join("kait.db"), &[8; 32]).unwrap();
     assert!(matches!(
-        check_durable(&conn),
-        Err(StoreError::NotDurable(_))
+        other.webhook("s", "wh_1").await,
+        Err(StoreError::Corrupt(_))
     ));
-    conn.pragma_update(None, "journal_mode", "WAL").unwrap();
-    conn.pragma_update(None, "synchronous", "NORMAL").unwrap();
-    assert!(matches!(
-        check_durable(&conn),
-        Err(StoreError::NotDurable(_))
-    ));
-    conn.pragma_update(None, "synchronous", "FULL").unwrap();
-    check_durable(&conn).unwrap();
 }
