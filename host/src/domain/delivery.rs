@@ -236,3 +236,24 @@ pub struct AttemptRecord {
     /// What it means for the webhook.
     pub webhook: WebhookEffect,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorKind;
+
+    /// The README's `error_kind` table is this enum: every value documented, and
+    /// nothing documented that is not a value.
+    #[test]
+    fn the_documented_error_kinds_are_the_enum() {
+        let readme = include_str!("../../../README.md");
+        let start = readme.find("| `error_kind` | the attempt |").expect("the table");
+        let documented: Vec<&str> = readme[start..]
+            .lines()
+            .skip(2)
+            .take_while(|line| line.trim_start().starts_with("| `"))
+            .filter_map(|line| line.trim_start().strip_prefix("| `")?.split('`').next())
+            .collect();
+        let values: Vec<&str> = ErrorKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(documented, values);
+    }
+}
