@@ -68,9 +68,10 @@ pub struct Delivery {
 }
 
 impl From<domain::Attempt> for Attempt {
-    fn from(a: domain::Attempt) -> Self {
+    fn from(attempt: domain::Attempt) -> Self {
+        let a = attempt.attempted;
         Self {
-            n: a.n,
+            n: attempt.n,
             at: rfc3339(a.at),
             duration_ms: a.duration_ms,
             outcome: a.outcome,

@@ -101,11 +101,9 @@ text_enum!(ErrorKind {
     HttpStatus => "http_status",
 });
 
-/// One attempt at a delivery, as the delivery log keeps it.
+/// What one attempt did.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Attempt {
-    /// 1 for the first attempt.
-    pub n: u32,
+pub struct Attempted {
     /// When it started.
     pub at: Millis,
     /// How long it took, plugin and requests together.
@@ -114,7 +112,7 @@ pub struct Attempt {
     pub outcome: Outcome,
     /// What kind of failure.
     pub error_kind: Option<ErrorKind>,
-    /// The failure, in words.
+    /// The failure, in words (secrets scrubbed).
     pub error: Option<String>,
     /// The plugin version that produced the requests (`name@<version>`).
     pub plugin: String,
@@ -122,6 +120,15 @@ pub struct Attempt {
     pub logs: Value,
     /// Each request as sent (secrets redacted) with its response.
     pub requests: Value,
+}
+
+/// One attempt at a delivery, as the delivery log keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attempt {
+    /// 1 for the first attempt.
+    pub n: u32,
+    /// What it did.
+    pub attempted: Attempted,
 }
 
 /// A delivery of one event to one webhook.
@@ -215,22 +222,8 @@ pub struct AttemptRecord {
     pub delivery: String,
     /// The claim's token.
     pub lease: i64,
-    /// When it started.
-    pub at: Millis,
-    /// How long it took.
-    pub duration_ms: u64,
-    /// What it came to.
-    pub outcome: Outcome,
-    /// What kind of failure.
-    pub error_kind: Option<ErrorKind>,
-    /// The failure, in words (secrets scrubbed).
-    pub error: Option<String>,
-    /// The plugin version.
-    pub plugin: String,
-    /// Log lines.
-    pub logs: Value,
-    /// Requests and responses.
-    pub requests: Value,
+    /// What the attempt did.
+    pub attempted: Attempted,
     /// What next.
     pub next: Next,
     /// What it means for the webhook.
@@ -246,7 +239,9 @@ mod tests {
     #[test]
     fn the_documented_error_kinds_are_the_enum() {
         let readme = include_str!("../../../README.md");
-        let start = readme.find("| `error_kind` | the attempt |").expect("the table");
+        let start = readme
+            .find("| `error_kind` | the attempt |")
+            .expect("the table");
         let documented: Vec<&str> = readme[start..]
             .lines()
             .skip(2)

@@ -24,8 +24,8 @@ mod text;
 mod webhook;
 
 pub use delivery::{
-    Attempt, AttemptRecord, Claimed, Delivery, DeliveryPage, DeliveryStatus, ErrorKind, Next,
-    Outcome, WebhookEffect,
+    Attempt, AttemptRecord, Attempted, Claimed, Delivery, DeliveryPage, DeliveryStatus, ErrorKind,
+    Next, Outcome, WebhookEffect,
 };
 pub use event::{CreatedDelivery, Ingested, NewEvent, StoredEvent};
 pub use plugin::{Pin, PluginName, PluginRef, PluginVersion, VERSION_LEN, version_of};

@@ -27,7 +27,7 @@ use crate::clock::Clock;
 use crate::config::ServeConfig;
 use crate::delivery::checks::ActionLimits;
 use crate::delivery::{Sender, Signer};
-use crate::domain::{AttemptRecord, Claimed, DisableRule, ErrorKind, Next, Outcome};
+use crate::domain::{AttemptRecord, Attempted, Claimed, DisableRule, ErrorKind, Next, Outcome};
 use crate::metrics::Metrics;
 use crate::redact::scrub;
 use crate::registry::Registry;
@@ -156,14 +156,16 @@ impl Pipeline {
         AttemptRecord {
             delivery: claimed.id.clone(),
             lease: claimed.lease,
-            at,
-            duration_ms: duration.as_millis() as u64,
-            outcome,
-            error_kind,
-            error,
-            plugin,
-            logs: Value::Array(logs),
-            requests: serde_json::to_value(&exchanges).unwrap_or_else(|_| json!([])),
+            attempted: Attempted {
+                at,
+                duration_ms: duration.as_millis() as u64,
+                outcome,
+                error_kind,
+                error,
+                plugin,
+                logs: Value::Array(logs),
+                requests: serde_json::to_value(&exchanges).unwrap_or_else(|_| json!([])),
+            },
             next,
             webhook: effect,
         }

@@ -13,8 +13,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::{Sqlite, StoreError, webhooks};
 use crate::clock::Millis;
 use crate::domain::{
-    Attempt, AttemptRecord, Claimed, Delivery, DeliveryPage, DeliveryStatus, NewEvent, Next,
-    StoredEvent, Webhook, WebhookEffect, WebhookStatus, new_id,
+    Attempt, AttemptRecord, Attempted, Claimed, Delivery, DeliveryPage, DeliveryStatus, NewEvent,
+    Next, StoredEvent, Webhook, WebhookEffect, WebhookStatus, new_id,
 };
 use crate::store::sealing::Cipher;
 
@@ -50,14 +50,16 @@ fn attempts(conn: &Connection, delivery: &str) -> Result<Vec<Attempt>, StoreErro
         };
         Ok(Attempt {
             n: row.get(0)?,
-            at: row.get(1)?,
-            duration_ms: row.get(2)?,
-            outcome: row.get(3)?,
-            error_kind: row.get(4)?,
-            error: row.get(5)?,
-            plugin: row.get(6)?,
-            logs: json(7)?,
-            requests: json(8)?,
+            attempted: Attempted {
+                at: row.get(1)?,
+                duration_ms: row.get(2)?,
+                outcome: row.get(3)?,
+                error_kind: row.get(4)?,
+                error: row.get(5)?,
+                plugin: row.get(6)?,
+                logs: json(7)?,
+                requests: json(8)?,
+            },
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -78,7 +80,8 @@ fn get(conn: &Connection, shop: &str, id: &str) -> Result<Option<Delivery>, Stor
     Ok(Some(delivery))
 }
 
-fn record(conn: &Connection, r: &AttemptRecord) -> Result<bool, StoreError> {
+fn record(conn: &Connection, record: &AttemptRecord) -> Result<bool, StoreError> {
+    let (r, a) = (record, &record.attempted);
     let webhook: Option<(String, WebhookStatus)> = conn
         .prepare_cached(
             "SELECT w.id, w.status FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
@@ -108,8 +111,8 @@ fn record(conn: &Connection, r: &AttemptRecord) -> Result<bool, StoreError> {
         r.lease,
         status,
         next_at,
-        r.error,
-        r.at + r.duration_ms as i64
+        a.error,
+        a.at + a.duration_ms as i64
     ])?;
     conn.prepare_cached(
         "INSERT INTO attempts (delivery_id, n, at, duration_ms, outcome, error_kind, error, plugin, logs, requests)
@@ -117,14 +120,14 @@ fn record(conn: &Connection, r: &AttemptRecord) -> Result<bool, StoreError> {
     )?
     .execute(params![
         r.delivery,
-        r.at,
-        r.duration_ms,
-        r.outcome,
-        r.error_kind,
-        r.error,
-        r.plugin,
-        r.logs.to_string(),
-        r.requests.to_string()
+        a.at,
+        a.duration_ms,
+        a.outcome,
+        a.error_kind,
+        a.error,
+        a.plugin,
+        a.logs.to_string(),
+        a.requests.to_string()
     ])?;
     match &r.webhook {
         WebhookEffect::None => {}
@@ -138,18 +141,18 @@ fn record(conn: &Connection, r: &AttemptRecord) -> Result<bool, StoreError> {
             conn.prepare_cached(
                 "UPDATE webhooks SET failing_since = COALESCE(failing_since, ?2) WHERE id = ?1",
             )?
-            .execute(params![webhook, r.at])?;
+            .execute(params![webhook, a.at])?;
             let since: Millis = conn.query_row(
                 "SELECT failing_since FROM webhooks WHERE id = ?1",
                 [&webhook],
                 |row| row.get(0),
             )?;
-            if active && let Some(reason) = rule.reason(since, r.at) {
-                webhooks::set_status(conn, &webhook, WebhookStatus::Disabled, Some(&reason), r.at)?;
+            if active && let Some(reason) = rule.reason(since, a.at) {
+                webhooks::set_status(conn, &webhook, WebhookStatus::Disabled, Some(&reason), a.at)?;
             }
         }
         WebhookEffect::Disable(reason) => {
-            webhooks::set_status(conn, &webhook, WebhookStatus::Disabled, Some(reason), r.at)?;
+            webhooks::set_status(conn, &webhook, WebhookStatus::Disabled, Some(reason), a.at)?;
         }
     }
     Ok(true)

@@ -11,9 +11,9 @@ use serde_json::json;
 use super::{SharedStore, StoreError};
 use crate::clock::{Clock, ManualClock, Millis};
 use crate::domain::{
-    AttemptRecord, Claimed, DeliveryStatus, DisableRule, ErrorKind, EventTypes, NewEvent, NewShop,
-    Next, Outcome, Plan, PluginRef, ShopId, ShopName, Webhook, WebhookEffect, WebhookName,
-    WebhookStatus,
+    AttemptRecord, Attempted, Claimed, DeliveryStatus, DisableRule, ErrorKind, EventTypes,
+    NewEvent, NewShop, Next, Outcome, Plan, PluginRef, ShopId, ShopName, Webhook, WebhookEffect,
+    WebhookName, WebhookStatus,
 };
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
@@ -79,14 +79,16 @@ fn failure(claimed: &Claimed, at: Millis, next: Next) -> AttemptRecord {
     AttemptRecord {
         delivery: claimed.id.clone(),
         lease: claimed.lease,
-        at,
-        duration_ms: 5,
-        outcome: Outcome::Failed,
-        error_kind: Some(ErrorKind::HttpStatus),
-        error: Some("HTTP 500".into()),
-        plugin: "http@sha256:x".into(),
-        logs: json!([]),
-        requests: json!([]),
+        attempted: Attempted {
+            at,
+            duration_ms: 5,
+            outcome: Outcome::Failed,
+            error_kind: Some(ErrorKind::HttpStatus),
+            error: Some("HTTP 500".into()),
+            plugin: "http@sha256:x".into(),
+            logs: json!([]),
+            requests: json!([]),
+        },
         next,
         webhook: WebhookEffect::Failed(DisableRule { after: 5 * DAY }),
     }
@@ -125,7 +127,7 @@ async fn a_lease_that_runs_out_returns_the_delivery_and_voids_the_late_answer() 
     );
     let log = delivery.attempt_log.unwrap();
     assert_eq!(
-        (log[0].outcome, log[0].error_kind),
+        (log[0].attempted.outcome, log[0].attempted.error_kind),
         (Outcome::Failed, Some(ErrorKind::HttpStatus))
     );
 }
