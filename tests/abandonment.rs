@@ -2,11 +2,10 @@
 //! the shop's window is set over the API, and a timer that is due is fired by the
 //! running service and delivered like any event.
 
-mod server;
-
 use reqwest::StatusCode;
 use serde_json::json;
-use server::{ADMIN_KEY, Kait, Receiver};
+
+use crate::server::{ADMIN_KEY, ApiCalls as _, Kait, Receiver};
 
 fn started(checkout: u64, created_at: &str) -> serde_json::Value {
     json!({

@@ -1,12 +1,12 @@
-//! The management API against the real binary: shops and keys, scoping, plan
-//! gating, webhook CRUD with plugin validation and secrets, ingest refusals and
-//! idempotency, the OpenAPI document and the operations endpoints.
-
-mod server;
+//! The management API in-process, through the router (no socket adds anything
+//! here): shops and keys, scoping, plan gating, webhook CRUD with plugin
+//! validation and secrets, ingest refusals and idempotency, the OpenAPI document
+//! and the operations endpoints.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use server::{ADMIN_KEY, Kait, event};
+
+use crate::server::{ADMIN_KEY, ApiCalls as _, App, event};
 
 const TOKEN: &str = "123456789:AAEhBP0av28xKj1lZ8T3bAEXAMPLE_token";
 
@@ -18,7 +18,7 @@ fn code(body: &Value) -> &str {
 
 #[tokio::test]
 async fn shops_keys_and_scope() {
-    let kait = Kait::start(&[]);
+    let kait = App::start().await;
     let a = kait.shop("shop-a", "premium").await;
     let b = kait.shop("shop-b", "standard").await;
     assert!(a.starts_with("kait_sk_"));
@@ -129,7 +129,7 @@ async fn shops_keys_and_scope() {
 
 #[tokio::test]
 async fn plans_gate_webhooks_and_downgrades_pause_them() {
-    let kait = Kait::start(&[]);
+    let kait = App::start().await;
     let free = kait.shop("kedai", "free").await;
     let (status, body) = kait
         .post(
@@ -203,7 +203,7 @@ async fn plans_gate_webhooks_and_downgrades_pause_them() {
 
 #[tokio::test]
 async fn webhooks_are_validated_by_their_plugin_and_keep_their_secrets() {
-    let kait = Kait::start(&[]);
+    let kait = App::start().await;
     let key = kait.shop("mirfaith", "premium").await;
 
     let (status, body) = kait
@@ -300,7 +300,7 @@ async fn webhooks_are_validated_by_their_plugin_and_keep_their_secrets() {
 
 #[tokio::test]
 async fn bad_events_are_refused_whole_and_duplicates_create_nothing() {
-    let kait = Kait::start(&[]);
+    let kait = App::start().await;
     let key = kait.shop("mirfaith", "premium").await;
     let hook = kait
         .http_webhook("mirfaith", &key, "http://127.0.0.1:9/never")
@@ -314,18 +314,6 @@ async fn bad_events_are_refused_whole_and_duplicates_create_nothing() {
         json!({}),
     )
     .await;
-    let post_raw = |body: Vec<u8>| {
-        let request = kait
-            .client
-            .post(format!("{}/v1/shops/mirfaith/events", kait.base))
-            .bearer_auth(&key)
-            .body(body);
-        async move {
-            let response = request.send().await.unwrap();
-            let status = response.status();
-            (status, response.json::<Value>().await.unwrap())
-        }
-    };
     let mut unknown = event("order.paid", "mirfaith", "e-unknown");
     unknown["type"] = "order.eaten".into();
     let mut no_checkout = event("order.paid", "mirfaith", "e-nocheckout");
@@ -366,7 +354,7 @@ async fn bad_events_are_refused_whole_and_duplicates_create_nothing() {
             "invalid_request",
         ),
     ] {
-        let (got, body) = post_raw(body).await;
+        let (got, body) = kait.event_bytes("mirfaith", &key, body).await;
         assert_eq!((got, code(&body)), (status, expected), "{body}");
         assert!(!body["error"]["message"].as_str().unwrap().is_empty());
     }
@@ -413,7 +401,7 @@ async fn bad_events_are_refused_whole_and_duplicates_create_nothing() {
 
 #[tokio::test]
 async fn openapi_health_readiness_and_metrics() {
-    let kait = Kait::start(&[]);
+    let kait = App::start().await;
     let (status, doc) = kait.call(Method::GET, "/v1/openapi.json", None, None).await;
     assert_eq!(status, StatusCode::OK);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));

@@ -8,13 +8,12 @@
 //! route (or its own shop's plan) is 403; the shop's own key and the admin key
 //! succeed. Public routes ignore the key altogether.
 
-mod server;
-
 use std::collections::BTreeSet;
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-use server::{ADMIN_KEY, Kait, Receiver, event, guests, variant};
+
+use crate::server::{ADMIN_KEY, ApiCalls as _, Kait, Receiver, event, guests, variant};
 
 /// What a call sends as its body.
 #[derive(Clone, Copy)]

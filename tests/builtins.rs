@@ -4,14 +4,14 @@
 //! exact request recorded in `tests/golden/<plugin>/<type>.json`, which a reviewer
 //! reads like any other file. `KAIT_BLESS=1` rewrites the recordings.
 
-mod common;
-
 use std::path::PathBuf;
 
 use kait::builtin;
 use kait::events::{self, TYPES};
 use kait::runtime::{Action, Auth, OutgoingRequest, Runtime};
 use serde_json::{Value, json};
+
+use crate::common;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")

@@ -2,12 +2,12 @@
 //! command, with its output parsed and its failures checked for a clear message
 //! and a non-zero exit.
 
-mod common;
-
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use serde_json::Value;
+
+use crate::common;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")

@@ -2,13 +2,12 @@
 //! type to an `http` webhook, signed; retries, dead deliveries and replays;
 //! `Retry-After` and 410 Gone; pausing; webhook tests; the delivery log.
 
-mod server;
-
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use server::{ADMIN_KEY, Kait, Receiver, Reply, event};
+
+use crate::server::{ADMIN_KEY, ApiCalls as _, Kait, Receiver, Reply, event};
 
 fn status_is(status: &'static str) -> impl Fn(&Value) -> bool {
     move |d: &Value| d["status"] == status

@@ -3,11 +3,10 @@
 //! account's JWT exchanged once for a token that is then reused). Secrets never
 //! reach the delivery log.
 
-mod server;
-
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use server::{Kait, Receiver, Reply, event};
+
+use crate::server::{self, ApiCalls as _, Kait, Receiver, Reply, event};
 
 const TOKEN: &str = "123456789:AAEhBP0av28xKj1lZ8T3bAEXAMPLE_token";
 

@@ -2,14 +2,13 @@
 //! restart, delivers every accepted event; SIGTERM finishes what is in flight and
 //! exits 0; the database is in WAL mode.
 
-mod server;
-
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use server::{Kait, PATIENCE, Receiver, Reply, event};
+
+use crate::server::{ApiCalls as _, Kait, PATIENCE, Receiver, Reply, event};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_while_loading_loses_no_accepted_event() {

@@ -3,14 +3,13 @@
 //! fed an event; the local receiver must get the Discord-style message. The same
 //! job in Rust, JavaScript and Python, so all three must send the same body.
 
-mod server;
-
 use std::path::PathBuf;
 use std::process::Command;
 
 use reqwest::StatusCode;
 use serde_json::json;
-use server::{Kait, Receiver, event};
+
+use crate::server::{ApiCalls as _, Kait, Receiver, event};
 
 const CONTENT: &str = "**order.paid** · order 1262140\n\
 • 2 × Tudung Bawal Cotton Voile Mirfaith (Dusty Pink): MYR 59.80\n\

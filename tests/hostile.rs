@@ -4,14 +4,13 @@
 //! a clear error kind, holds a worker no longer than the total timeout, and leaves
 //! other deliveries alone.
 
-mod server;
-
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use server::{Kait, Receiver, event, guests};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+use crate::server::{ApiCalls as _, Kait, Receiver, event, guests};
 
 /// The total request timeout the tests run with.
 const TIMEOUT_MS: u64 = 2000;

@@ -5,14 +5,13 @@
 //! (its tag and its attempt's recorded version agree), no event is lost, and
 //! after the last swap only the last version is used.
 
-mod server;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use server::{Kait, Receiver, Reply, event, guests, variant};
+
+use crate::server::{ApiCalls as _, Kait, Receiver, Reply, event, guests, variant};
 
 const EVENTS: usize = 1_000;
 const SWAPS: usize = 10;

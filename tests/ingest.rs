@@ -8,8 +8,6 @@
 //! and nothing is half-written: at the end the database holds exactly the events
 //! that were accepted and exactly the deliveries their answers listed.
 
-mod server;
-
 use std::fmt::Debug;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -20,8 +18,9 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use reqwest::{Method, StatusCode, header};
 use serde_json::{Map, Value, json};
-use server::{Kait, event};
 use tokio::runtime::Runtime;
+
+use crate::server::{ApiCalls as _, Kait, event};
 
 const SHOP: &str = "mirfaith";
 /// The largest event ingest takes (`max_event_bytes`).

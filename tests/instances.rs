@@ -2,9 +2,9 @@
 //! never after a trap, and not at all when fresh instances are asked for. The
 //! stateful guest answers `previous=<what the same instance saw last>`.
 
-mod common;
-
 use kait::runtime::{Action, Plugin, Reuse, Runtime, RuntimeConfig};
+
+use crate::common;
 
 fn stateful(runtime: &Runtime) -> Plugin {
     common::load(runtime, common::guests::KAIT_TEST_STATEFUL)

@@ -1,10 +1,10 @@
 //! Loading checks: anything that is not a transformer component gets a clear
 //! error, never a panic; the built-ins load and describe themselves.
 
-mod common;
-
 use kait::builtin;
 use kait::runtime::LoadError;
+
+use crate::common;
 
 fn load_error(bytes: &[u8]) -> LoadError {
     common::runtime().load(bytes).expect_err("must be refused")

@@ -2,13 +2,12 @@
 //! listing, delete refusals, `@latest` and pinned versions, rollback, isolation
 //! between shops, the dry run, and a restart that compiles nothing.
 
-mod server;
-
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use server::{ADMIN_KEY, Kait, Receiver, cache_dir, event, guests, variant};
+
+use crate::server::{ADMIN_KEY, ApiCalls as _, Kait, Receiver, cache_dir, event, guests, variant};
 
 /// A delivery's attempts, once it has succeeded.
 async fn delivered(kait: &Kait, shop: &str, key: &str, accepted: &Value) -> Value {

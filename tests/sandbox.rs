@@ -1,11 +1,11 @@
 //! Hostile guests: each misbehaviour is contained, reported as the limit or
 //! capability it ran into, and the same runtime serves a normal call right after.
 
-mod common;
-
 use std::time::Duration;
 
 use kait::runtime::{Action, CallError, Called, Limit, Plugin, Runtime};
+
+use crate::common;
 
 fn hostile(runtime: &Runtime) -> Plugin {
     common::load(runtime, common::guests::KAIT_TEST_HOSTILE)

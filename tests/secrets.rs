@@ -4,13 +4,12 @@
 //! each secret: the admin and shop keys, the bot token, the service account's
 //! private key, the minted access token and the signing secrets.
 
-mod server;
-
 use std::sync::{Arc, Mutex};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use server::{ADMIN_KEY, Kait, Receiver, Reply, event};
+
+use crate::server::{self, ADMIN_KEY, ApiCalls as _, Kait, Receiver, Reply, event};
 
 const TOKEN: &str = "123456789:AAEhBP0av28xKj1lZ8T3bAEXAMPLE_token";
 const ACCESS_TOKEN: &str = "ya29.fake-access-token-never-shown";

@@ -3,6 +3,8 @@
 //! gets into a channel and answers as the test tells it.
 #![allow(dead_code, unused_imports)]
 
+pub mod app;
+pub mod calls;
 pub mod receiver;
 
 use std::io::{BufRead, BufReader};
@@ -14,6 +16,8 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+pub use app::App;
+pub use calls::ApiCalls;
 pub use receiver::{Receiver, Reply};
 
 /// Paths of the test guests (built by `host/build.rs`).
@@ -44,17 +48,27 @@ pub fn cache_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("kait-cache")
 }
 
+/// The settings every test service runs with, for data in `dir`.
+pub fn test_settings(dir: &std::path::Path) -> Vec<(&'static str, String)> {
+    vec![
+        ("KAIT_DATA", dir.join("kait.db").display().to_string()),
+        ("KAIT_LISTEN", "127.0.0.1:0".into()),
+        ("KAIT_ADMIN_KEY", ADMIN_KEY.into()),
+        ("KAIT_ALLOW_PRIVATE_DESTINATIONS", "true".into()),
+        (
+            "KAIT_RETRY_SCHEDULE",
+            r#"["200ms", "400ms", "600ms"]"#.into(),
+        ),
+        ("KAIT_RETRY_JITTER", "0.0".into()),
+        ("KAIT_CACHE_DIR", cache_dir().display().to_string()),
+        ("KAIT_LOG", "warn".into()),
+    ]
+}
+
 fn spawn(dir: &std::path::Path, env: &[(String, String)], logs: &Logs) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kait"))
         .arg("serve")
-        .env("KAIT_DATA", dir.join("kait.db"))
-        .env("KAIT_LISTEN", "127.0.0.1:0")
-        .env("KAIT_ADMIN_KEY", ADMIN_KEY)
-        .env("KAIT_ALLOW_PRIVATE_DESTINATIONS", "true")
-        .env("KAIT_RETRY_SCHEDULE", r#"["200ms", "400ms", "600ms"]"#)
-        .env("KAIT_RETRY_JITTER", "0.0")
-        .env("KAIT_CACHE_DIR", cache_dir())
-        .env("KAIT_LOG", "warn")
+        .envs(test_settings(dir))
         .envs(env.iter().cloned())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -137,104 +151,29 @@ impl Kait {
     pub fn db(&self) -> PathBuf {
         self.dir.path().join("kait.db")
     }
+}
 
-    /// One API call; the body (JSON, or text as a string) and status.
-    pub async fn call(
+impl ApiCalls for Kait {
+    async fn send(
         &self,
         method: Method,
         path: &str,
         key: Option<&str>,
-        body: Option<Value>,
+        body: Option<calls::Body>,
     ) -> (StatusCode, Value) {
         let mut request = self.client.request(method, format!("{}{path}", self.base));
         if let Some(key) = key {
             request = request.bearer_auth(key);
         }
         if let Some(body) = body {
-            request = request.json(&body);
+            request = request
+                .header("content-type", body.content_type)
+                .body(body.bytes);
         }
         let response = request.send().await.expect("the API answers");
         let status = response.status();
-        let text = response.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
-    pub async fn get(&self, path: &str, key: &str) -> (StatusCode, Value) {
-        self.call(Method::GET, path, Some(key), None).await
-    }
-
-    pub async fn post(&self, path: &str, key: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::POST, path, Some(key), Some(body)).await
-    }
-
-    pub async fn patch(&self, path: &str, key: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::PATCH, path, Some(key), Some(body)).await
-    }
-
-    /// Creates a shop; returns its key.
-    pub async fn shop(&self, id: &str, plan: &str) -> String {
-        let (status, body) = self
-            .post(
-                "/v1/shops",
-                ADMIN_KEY,
-                json!({"id": id, "name": id.to_uppercase(), "plan": plan}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        body["key"].as_str().unwrap().to_string()
-    }
-
-    /// Creates a webhook; returns the whole response (with `signing_secret`).
-    pub async fn webhook(&self, shop: &str, key: &str, body: Value) -> Value {
-        let (status, created) = self
-            .post(&format!("/v1/shops/{shop}/webhooks"), key, body)
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{created}");
-        created
-    }
-
-    /// An `http` webhook to `url`.
-    pub async fn http_webhook(&self, shop: &str, key: &str, url: &str) -> Value {
-        self.webhook(
-            shop,
-            key,
-            json!({"name": "orders", "plugin": "http", "config": {"url": url}}),
-        )
-        .await
-    }
-
-    /// Posts an event; returns status and body.
-    pub async fn event(&self, shop: &str, key: &str, event: &Value) -> (StatusCode, Value) {
-        self.post(&format!("/v1/shops/{shop}/events"), key, event.clone())
-            .await
-    }
-
-    /// Polls a delivery until `done` holds for it.
-    pub async fn delivery_until(
-        &self,
-        shop: &str,
-        key: &str,
-        id: &str,
-        done: impl Fn(&Value) -> bool,
-    ) -> Value {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        loop {
-            let (status, delivery) = self
-                .get(&format!("/v1/shops/{shop}/deliveries/{id}"), key)
-                .await;
-            assert_eq!(status, StatusCode::OK, "{delivery}");
-            if done(&delivery) {
-                return delivery;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "delivery never got there: {delivery:#}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let bytes = response.bytes().await.unwrap();
+        (status, calls::json_or_text(&bytes))
     }
 }
 
@@ -242,59 +181,6 @@ impl Drop for Kait {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-impl Kait {
-    /// Uploads a component as a version of `shop`'s plugin `name`.
-    pub async fn upload(
-        &self,
-        shop: &str,
-        key: &str,
-        name: &str,
-        bytes: Vec<u8>,
-    ) -> (StatusCode, Value) {
-        let path = format!("/v1/shops/{shop}/plugins/{name}/versions");
-        self.upload_as(&path, Some(key), bytes).await
-    }
-
-    /// Posts component bytes to `path` with `key` (or none).
-    pub async fn upload_as(
-        &self,
-        path: &str,
-        key: Option<&str>,
-        bytes: Vec<u8>,
-    ) -> (StatusCode, Value) {
-        let mut request = self.client.post(format!("{}{path}", self.base));
-        if let Some(key) = key {
-            request = request.bearer_auth(key);
-        }
-        let response = request
-            .header("content-type", "application/wasm")
-            .body(bytes)
-            .send()
-            .await
-            .expect("the API answers");
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
-    /// The value of a Prometheus counter line starting with `prefix` (0 if absent).
-    pub async fn metric(&self, prefix: &str) -> f64 {
-        let text = self
-            .client
-            .get(format!("{}/metrics", self.base))
-            .send()
-            .await;
-        let text = text.unwrap().text().await.unwrap();
-        text.lines()
-            .filter(|line| line.starts_with(prefix))
-            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum()
     }
 }
 

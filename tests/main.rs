@@ -1,0 +1,25 @@
+//! Every end-to-end test in one binary: one link instead of one per file. Each
+//! file below is a module of its own; `server` is the harness around the real
+//! `kait serve`, `common` the runtime-level helpers.
+
+mod common;
+mod server;
+
+mod abandonment;
+mod api;
+mod auth;
+mod builtins;
+mod cli;
+mod delivery;
+mod destinations;
+mod durability;
+mod examples;
+mod hostile;
+mod hot_swap;
+mod ingest;
+mod instances;
+mod layers;
+mod loading;
+mod plugins;
+mod sandbox;
+mod secrets;
