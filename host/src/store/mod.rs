@@ -8,7 +8,7 @@
 //! - [`sqlite`]: the embedded default. One file, WAL, `synchronous=FULL`, one
 //!   writer thread with group commit.
 //!
-//! The contract tests in `tests.rs` run against every backend.
+//! The contract tests in `tests/` run against every backend.
 
 pub mod sealing;
 pub mod sqlite;
