@@ -18,11 +18,8 @@ use crate::store::{Deleted, Store, StoreError};
 #[async_trait]
 impl Store for Sqlite {
     async fn ping(&self) -> Result<(), StoreError> {
-        self.read(|conn, _| {
-            conn.query_row("SELECT count(*) FROM shops", [], |_| Ok(()))?;
-            Ok(())
-        })
-        .await
+        self.scalar::<i64>("SELECT count(*) FROM shops").await?;
+        Ok(())
     }
 
     async fn close(&self) {

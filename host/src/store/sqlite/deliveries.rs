@@ -226,25 +226,13 @@ pub(super) async fn record_attempt(
 }
 
 pub(super) async fn next_due(db: &Sqlite) -> Result<Option<Millis>, StoreError> {
-    db.read(|conn, _| {
-        Ok(conn.query_row(
-            "SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'",
-            [],
-            |row| row.get(0),
-        )?)
-    })
-    .await
+    db.scalar("SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'")
+        .await
 }
 
 pub(super) async fn queue_depth(db: &Sqlite) -> Result<u64, StoreError> {
-    db.read(|conn, _| {
-        Ok(conn.query_row(
-            "SELECT count(*) FROM deliveries WHERE status = 'pending'",
-            [],
-            |row| row.get(0),
-        )?)
-    })
-    .await
+    db.scalar("SELECT count(*) FROM deliveries WHERE status = 'pending'")
+        .await
 }
 
 pub(super) async fn one(db: &Sqlite, shop: &str, id: &str) -> Result<Option<Delivery>, StoreError> {

@@ -96,6 +96,15 @@ impl Sqlite {
         .map_err(|_| StoreError::Closed)?
     }
 
+    /// The one value `sql` (a query without parameters) selects.
+    async fn scalar<T: rusqlite::types::FromSql + Send + 'static>(
+        &self,
+        sql: &'static str,
+    ) -> Result<T, StoreError> {
+        self.read(move |conn, _| Ok(conn.query_row(sql, [], |row| row.get(0))?))
+            .await
+    }
+
     /// Runs `f` inside the next group commit and returns its result once committed.
     async fn write<R: Send + 'static>(
         &self,

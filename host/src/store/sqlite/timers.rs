@@ -86,23 +86,11 @@ pub(super) async fn fire(db: &Sqlite, now: Millis, limit: usize) -> Result<Fired
 }
 
 pub(super) async fn next(db: &Sqlite) -> Result<Option<Millis>, StoreError> {
-    db.read(|conn, _| {
-        Ok(conn.query_row(
-            "SELECT min(due_at) FROM timers WHERE status = 'pending'",
-            [],
-            |row| row.get(0),
-        )?)
-    })
-    .await
+    db.scalar("SELECT min(due_at) FROM timers WHERE status = 'pending'")
+        .await
 }
 
 pub(super) async fn pending(db: &Sqlite) -> Result<u64, StoreError> {
-    db.read(|conn, _| {
-        Ok(conn.query_row(
-            "SELECT count(*) FROM timers WHERE status = 'pending'",
-            [],
-            |row| row.get(0),
-        )?)
-    })
-    .await
+    db.scalar("SELECT count(*) FROM timers WHERE status = 'pending'")
+        .await
 }
