@@ -133,6 +133,9 @@ pub fn parse(text: &str) -> Result<Event, EventError> {
     })
 }
 
+/// The sample a test or a dry run uses when none is named.
+pub const DEFAULT_SAMPLE: &str = "order.paid";
+
 /// The sample event of `kind` from `examples/events/`, as JSON text.
 pub fn sample(kind: &str) -> Option<&'static str> {
     Some(match kind {

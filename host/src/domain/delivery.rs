@@ -172,7 +172,7 @@ pub struct DeliveryPage {
 impl DeliveryPage {
     /// The page size: 50 unless asked, 1 to 250.
     pub fn size(&self) -> usize {
-        self.limit.unwrap_or(50).clamp(1, 250)
+        super::page_size(self.limit)
     }
 }
 

@@ -33,6 +33,11 @@ pub use refused::{Refused, RefusedKind};
 pub use shop::{NewShop, Plan, Shop, ShopId, ShopName};
 pub use webhook::{DisableRule, EventTypes, Webhook, WebhookName, WebhookStatus};
 
+/// How many items one page of a list holds: 50 unless asked, 1 to 250.
+pub fn page_size(asked: Option<usize>) -> usize {
+    asked.unwrap_or(50).clamp(1, 250)
+}
+
 /// A random id with a readable prefix, e.g. `wh_3f9a…`.
 pub fn new_id(prefix: &str) -> String {
     let bytes: [u8; 12] = rand::random();

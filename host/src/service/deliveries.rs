@@ -46,7 +46,7 @@ impl Service {
         kind: Option<String>,
     ) -> Result<Delivery, Error> {
         let webhook = self.webhook(shop, id).await?;
-        let kind = kind.unwrap_or_else(|| "order.paid".to_string());
+        let kind = kind.unwrap_or_else(|| events::DEFAULT_SAMPLE.to_string());
         let sample = events::sample(&kind).ok_or_else(|| {
             Refused::invalid(
                 "unknown_event_type",

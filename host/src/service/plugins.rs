@@ -274,7 +274,7 @@ fn dry_run_event(shop: &str, input: &DryRunInput) -> Result<String, Error> {
         }
         (Some(event), None) => event.clone(),
         (None, sample) => {
-            let kind = sample.as_deref().unwrap_or("order.paid");
+            let kind = sample.as_deref().unwrap_or(events::DEFAULT_SAMPLE);
             let text = events::sample(kind).ok_or_else(|| {
                 Refused::invalid(
                     "unknown_event_type",

@@ -3,7 +3,7 @@
 
 use super::keys::{hash, new_key};
 use super::{Error, Service};
-use crate::domain::{NewShop, Plan, Refused, Shop, ShopId, ShopName, abandonment};
+use crate::domain::{NewShop, Plan, Refused, Shop, ShopId, ShopName, abandonment, page_size};
 
 /// A shop after a change, and what the change did.
 pub struct ShopUpdated {
@@ -45,7 +45,7 @@ impl Service {
         cursor: Option<String>,
         limit: Option<usize>,
     ) -> Result<(Vec<Shop>, Option<String>), Error> {
-        let limit = limit.unwrap_or(50).clamp(1, 250);
+        let limit = page_size(limit);
         let mut shops = self.store.shops(cursor, limit + 1).await?;
         let next = (shops.len() > limit).then(|| {
             shops.truncate(limit);
