@@ -4,7 +4,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
@@ -12,7 +11,7 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{Json, Path, Query};
 use super::{AppState, Page};
 use crate::clock::rfc3339;
-use crate::domain::{self, DeliveryPage, DeliveryStatus, ErrorKind, Outcome};
+use crate::domain::{self, DeliveryPage, DeliveryStatus, ErrorKind, JsonText, Outcome};
 
 /// One attempt at a delivery, as the delivery log shows it.
 #[derive(Serialize, ToSchema)]
@@ -33,10 +32,10 @@ pub struct Attempt {
     plugin: String,
     /// The plugin's log lines.
     #[schema(value_type = Vec<Object>)]
-    logs: Value,
+    logs: JsonText,
     /// Each request as sent (secrets redacted) with its response.
     #[schema(value_type = Vec<Object>)]
-    requests: Value,
+    requests: JsonText,
 }
 
 /// A delivery of one event to one webhook.

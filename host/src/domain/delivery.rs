@@ -2,7 +2,7 @@
 //! to ([`Outcome`], [`ErrorKind`]), and what follows from it ([`Next`],
 //! [`WebhookEffect`]).
 
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::text::text_enum;
 use super::{DisableRule, StoredEvent, Webhook};
@@ -101,8 +101,17 @@ text_enum!(ErrorKind {
     HttpStatus => "http_status",
 });
 
+/// JSON kept as text: written and shown as it is, never parsed into a tree.
+pub type JsonText = Box<RawValue>;
+
+/// `text` as [`JsonText`]; text that is not JSON becomes `[]`.
+pub fn json_text(text: String) -> JsonText {
+    RawValue::from_string(text)
+        .unwrap_or_else(|_| RawValue::from_string("[]".to_string()).expect("[] is JSON"))
+}
+
 /// What one attempt did.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Attempted {
     /// When it started.
     pub at: Millis,
@@ -116,14 +125,15 @@ pub struct Attempted {
     pub error: Option<String>,
     /// The plugin version that produced the requests (`name@<version>`).
     pub plugin: String,
-    /// The plugin's log lines.
-    pub logs: Value,
-    /// Each request as sent (secrets redacted) with its response.
-    pub requests: Value,
+    /// The plugin's log lines (a JSON array, kept as text).
+    pub logs: JsonText,
+    /// Each request as sent (secrets redacted) with its response (a JSON array,
+    /// kept as text).
+    pub requests: JsonText,
 }
 
 /// One attempt at a delivery, as the delivery log keeps it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Attempt {
     /// 1 for the first attempt.
     pub n: u32,
@@ -132,7 +142,7 @@ pub struct Attempt {
 }
 
 /// A delivery of one event to one webhook.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Delivery {
     /// `msg_…`, also the `webhook-id` header, stable across retries.
     pub id: String,

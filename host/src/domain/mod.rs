@@ -25,7 +25,7 @@ mod webhook;
 
 pub use delivery::{
     Attempt, AttemptRecord, Attempted, Claimed, Delivery, DeliveryPage, DeliveryStatus, ErrorKind,
-    Next, Outcome, WebhookEffect,
+    JsonText, Next, Outcome, WebhookEffect, json_text,
 };
 pub use event::{CreatedDelivery, Ingested, NewEvent, StoredEvent};
 pub use plugin::{Pin, PluginName, PluginRef, PluginVersion, VERSION_LEN, version_of};

@@ -27,7 +27,9 @@ use crate::clock::Clock;
 use crate::config::ServeConfig;
 use crate::delivery::checks::ActionLimits;
 use crate::delivery::{Sender, Signer};
-use crate::domain::{AttemptRecord, Attempted, Claimed, DisableRule, ErrorKind, Next, Outcome};
+use crate::domain::{
+    AttemptRecord, Attempted, Claimed, DisableRule, ErrorKind, JsonText, Next, Outcome, json_text,
+};
 use crate::metrics::Metrics;
 use crate::redact::scrub;
 use crate::registry::Registry;
@@ -148,7 +150,7 @@ impl Pipeline {
                 "attempt {outcome}: {error}"
             );
         }
-        let logs = planned
+        let logs: Vec<Value> = planned
             .logs
             .iter()
             .map(|line| json!({"level": line.level, "message": line.message}))
@@ -163,8 +165,8 @@ impl Pipeline {
                 error_kind,
                 error,
                 plugin,
-                logs: Value::Array(logs),
-                requests: serde_json::to_value(&exchanges).unwrap_or_else(|_| json!([])),
+                logs: as_json(&logs),
+                requests: as_json(&exchanges),
             },
             next,
             webhook: effect,
@@ -187,6 +189,11 @@ impl Pipeline {
             Err(error) => tracing::error!(delivery, "recording an attempt failed: {error}"),
         }
     }
+}
+
+/// `value` as JSON text, written once (`[]` if it cannot be).
+fn as_json(value: &impl serde::Serialize) -> JsonText {
+    serde_json::value::to_raw_value(value).unwrap_or_else(|_| json_text("[]".into()))
 }
 
 /// The settings' limits on one plugin action.

@@ -13,8 +13,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::{Sqlite, StoreError, webhooks};
 use crate::clock::Millis;
 use crate::domain::{
-    Attempt, AttemptRecord, Attempted, Claimed, Delivery, DeliveryPage, DeliveryStatus, NewEvent,
-    Next, StoredEvent, Webhook, WebhookEffect, WebhookStatus, new_id,
+    Attempt, AttemptRecord, Attempted, Claimed, Delivery, DeliveryPage, DeliveryStatus, JsonText,
+    NewEvent, Next, StoredEvent, Webhook, WebhookEffect, WebhookStatus, json_text, new_id,
 };
 use crate::store::sealing::Cipher;
 
@@ -45,9 +45,7 @@ fn attempts(conn: &Connection, delivery: &str) -> Result<Vec<Attempt>, StoreErro
          FROM attempts WHERE delivery_id = ?1 ORDER BY n",
     )?;
     let rows = stmt.query_map([delivery], |row| {
-        let json = |i| -> rusqlite::Result<serde_json::Value> {
-            Ok(serde_json::from_str(&row.get::<_, String>(i)?).unwrap_or_default())
-        };
+        let json = |i| -> rusqlite::Result<JsonText> { Ok(json_text(row.get(i)?)) };
         Ok(Attempt {
             n: row.get(0)?,
             attempted: Attempted {
@@ -126,8 +124,8 @@ fn record(conn: &Connection, record: &AttemptRecord) -> Result<bool, StoreError>
         a.error_kind,
         a.error,
         a.plugin,
-        a.logs.to_string(),
-        a.requests.to_string()
+        a.logs.get(),
+        a.requests.get()
     ])?;
     match &r.webhook {
         WebhookEffect::None => {}

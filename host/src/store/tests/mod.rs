@@ -13,7 +13,7 @@ use crate::clock::{Clock, ManualClock, Millis};
 use crate::domain::{
     AttemptRecord, Attempted, Claimed, DeliveryStatus, DisableRule, ErrorKind, EventTypes,
     NewEvent, NewShop, Next, Outcome, Plan, PluginRef, ShopId, ShopName, Webhook, WebhookEffect,
-    WebhookName, WebhookStatus,
+    WebhookName, WebhookStatus, json_text,
 };
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
@@ -86,8 +86,8 @@ fn failure(claimed: &Claimed, at: Millis, next: Next) -> AttemptRecord {
             error_kind: Some(ErrorKind::HttpStatus),
             error: Some("HTTP 500".into()),
             plugin: "http@sha256:x".into(),
-            logs: json!([]),
-            requests: json!([]),
+            logs: json_text("[]".into()),
+            requests: json_text("[]".into()),
         },
         next,
         webhook: WebhookEffect::Failed(DisableRule { after: 5 * DAY }),
