@@ -111,7 +111,7 @@ impl Server {
         let _ = self.workers.await;
         let _ = self.timers.await;
         let _ = self.api.await;
-        self.service.store.close().await;
+        self.service.close().await;
     }
 }
 

@@ -8,6 +8,7 @@
 mod deliveries;
 mod events;
 pub mod keys;
+mod operations;
 mod plugins;
 mod shops;
 mod webhooks;
