@@ -124,3 +124,33 @@ fn every_module_has_a_layer() {
         );
     }
 }
+
+/// The files of `host/src` outside `room` (a path prefix) that name `library`.
+fn naming_outside(library: &str, room: &str) -> Vec<String> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut all = Vec::new();
+    files(&src, &mut all);
+    all.into_iter()
+        .filter(|path| !path.strip_prefix(&src).unwrap().starts_with(room))
+        .filter(|path| {
+            std::fs::read_to_string(path)
+                .unwrap()
+                .lines()
+                .any(|line| !line.trim_start().starts_with("//") && line.contains(library))
+        })
+        .map(|path| path.strip_prefix(&src).unwrap().display().to_string())
+        .collect()
+}
+
+#[test]
+fn only_the_sqlite_backend_names_rusqlite() {
+    assert_eq!(
+        naming_outside("rusqlite", "store/sqlite"),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn only_the_api_names_the_openapi_library() {
+    assert_eq!(naming_outside("utoipa", "api"), Vec::<String>::new());
+}
