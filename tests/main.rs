@@ -21,5 +21,6 @@ mod instances;
 mod layers;
 mod loading;
 mod plugins;
+mod registry;
 mod sandbox;
 mod secrets;

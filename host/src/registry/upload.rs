@@ -97,10 +97,13 @@ impl Registry {
             let entry = Arc::new(Entry::new(plugin_name.as_str(), false, plugin, info));
             self.inner.ready.lock().unwrap().insert(key, entry);
             let mut index = self.inner.index.write().unwrap();
-            index
+            let versions = index
                 .entry((row.shop_id.clone(), row.name.to_string()))
-                .or_default()
-                .push(row.clone());
+                .or_default();
+            // A catch-up that read the store after this commit may have put it in.
+            if !versions.iter().any(|v| v.version == row.version) {
+                versions.push(row.clone());
+            }
             drop(index);
             self.announce(shop, &plugin_name);
         }

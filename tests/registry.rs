@@ -1,0 +1,109 @@
+//! Two registries on one store and one bulletin, as two hosts would be: a version
+//! uploaded or deleted through one is what the other resolves at its next lookup.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kait::clock::Millis;
+use kait::domain::{
+    EventTypes, NewShop, Plan, PluginName, PluginRef, ShopId, ShopName, Webhook, WebhookName,
+    WebhookStatus,
+};
+use kait::metrics::Metrics;
+use kait::registry::{Builtins, Registry};
+use kait::signals::{Bulletin, LocalBulletin, PluginChanged};
+use kait::store::{Deleted, SharedStore};
+
+use crate::common;
+
+const NOW: Millis = 1_700_000_000_000;
+
+async fn host(store: &SharedStore, bulletin: &Arc<dyn Bulletin<PluginChanged>>) -> Registry {
+    let runtime = common::runtime();
+    let builtins = Builtins::load(&runtime, &BTreeMap::new()).unwrap();
+    let metrics = Arc::new(Metrics::default());
+    Registry::open(runtime, store.clone(), metrics, builtins, bulletin.clone())
+        .await
+        .unwrap()
+}
+
+fn latest() -> PluginRef {
+    PluginRef::parse("mine@latest").unwrap()
+}
+
+#[tokio::test]
+async fn a_change_through_one_host_is_resolved_by_the_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = kait::store::open(&dir.path().join("kait.db"), &[7; 32]).unwrap();
+    store
+        .create_shop(NewShop {
+            id: ShopId::parse("acme").unwrap(),
+            name: ShopName::parse("Acme").unwrap(),
+            plan: Plan::Premium,
+            key_hash: "-".into(),
+            created_at: NOW,
+        })
+        .await
+        .unwrap();
+    let bulletin: Arc<dyn Bulletin<PluginChanged>> = Arc::new(LocalBulletin::default());
+    let (one, other) = (host(&store, &bulletin).await, host(&store, &bulletin).await);
+    assert!(
+        other.resolve("acme", &latest()).await.is_err(),
+        "nothing yet"
+    );
+
+    let name = PluginName::parse("mine").unwrap();
+    let cap = Duration::from_secs(120);
+    let http = kait::builtin::get("http").unwrap().to_vec();
+    let first = one.upload("acme", &name, http, cap, NOW).await.unwrap();
+    let seen = other.resolve("acme", &latest()).await.unwrap();
+    assert_eq!(seen.version, first.row.version);
+
+    let sheets = kait::builtin::get("sheets").unwrap().to_vec();
+    let second = one
+        .upload("acme", &name, sheets, cap, NOW + 1)
+        .await
+        .unwrap();
+    assert_ne!(second.row.version, first.row.version);
+    let seen = other.resolve("acme", &latest()).await.unwrap();
+    assert_eq!(
+        seen.version, second.row.version,
+        "the other host follows @latest"
+    );
+    assert_eq!(other.versions("acme", "mine").unwrap().len(), 2);
+
+    // A webhook pinned to the first version keeps it from being deleted.
+    store
+        .create_webhook(Webhook {
+            id: "wh_1".into(),
+            shop_id: "acme".into(),
+            name: WebhookName::parse("pinned").unwrap(),
+            status: WebhookStatus::Active,
+            disabled_reason: None,
+            events: EventTypes::all(),
+            plugin: PluginRef::exact(name.clone(), &first.row.version),
+            config: "{}".into(),
+            signing_secret: "whsec_x".into(),
+            failing_since: None,
+            created_at: NOW,
+            updated_at: NOW,
+        })
+        .await
+        .unwrap();
+    let refused = other
+        .delete("acme", &name, &first.row.version)
+        .await
+        .unwrap();
+    assert!(matches!(refused, Deleted::InUse(ref users) if users.len() == 1));
+
+    // Deleting the latest through the other host: the first host falls back.
+    let deleted = other
+        .delete("acme", &name, &second.row.version)
+        .await
+        .unwrap();
+    assert!(matches!(deleted, Deleted::Done { .. }));
+    let seen = one.resolve("acme", &latest()).await.unwrap();
+    assert_eq!(seen.version, first.row.version);
+    assert_eq!(one.versions("acme", "mine").unwrap().len(), 1);
+}
