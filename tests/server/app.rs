@@ -3,8 +3,6 @@
 //! `tower::ServiceExt::oneshot`, with no socket and no process. For the API's own
 //! behaviour, where a socket adds nothing; the workers do not run.
 
-use std::sync::Arc;
-
 use axum::body::Body as HttpBody;
 use axum::http::{Request, header};
 use reqwest::{Method, StatusCode};
@@ -20,10 +18,8 @@ use super::{ADMIN_KEY, test_settings};
 /// The API router on an in-process service.
 pub struct App {
     router: axum::Router,
-    /// The service behind it.
-    pub service: Arc<Service>,
-    /// Its data directory.
-    pub dir: tempfile::TempDir,
+    /// Its data directory, kept while the app lives.
+    _dir: tempfile::TempDir,
 }
 
 impl App {
@@ -35,12 +31,8 @@ impl App {
             .map(|(k, v)| (k.to_string(), v));
         let config = ServeConfig::load(None, vars).expect("the test settings load");
         let service = Service::open(config).await.expect("the service opens");
-        let router = kait::api::router(service.clone(), kait::service::keys::hash(ADMIN_KEY));
-        Self {
-            router,
-            service,
-            dir,
-        }
+        let router = kait::api::router(service, kait::service::keys::hash(ADMIN_KEY));
+        Self { router, _dir: dir }
     }
 }
 

@@ -51,11 +51,6 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "invalid_request", message)
     }
 
-    /// 422: the request is well-formed but its content is refused.
-    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
-    }
-
     /// 404 for `what`.
     pub fn not_found(what: impl std::fmt::Display) -> Self {
         Self::new(
@@ -63,11 +58,6 @@ impl ApiError {
             "not_found",
             format!("{what} not found"),
         )
-    }
-
-    /// 409: it exists already / the state does not allow it.
-    pub fn conflict(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, "conflict", message)
     }
 
     /// 500, logging the cause.

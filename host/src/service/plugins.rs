@@ -12,7 +12,7 @@ use crate::domain::{Pin, PluginName, PluginRef, PluginVersion, Refused};
 use crate::events;
 use crate::redact::scrub;
 use crate::registry::{Entry, UploadError};
-use crate::runtime::LoadError;
+use crate::runtime::{Action, LoadError};
 use crate::store::Deleted;
 use crate::worker::{Verdict, action_limits, plan};
 
@@ -299,21 +299,20 @@ fn report(entry: &Arc<Entry>, config: &Value, planned: plan::Planned) -> DryRun 
     let failed = |code: &str, message: &str| {
         Some(json!({"code": code, "message": scrub(message, &secrets)}))
     };
-    let shown = |action: &crate::runtime::Action| {
+    let shown = |action: &Action| {
         let rendered = crate::render::action(action);
         serde_json::from_str(&scrub(&rendered.to_string(), &secrets)).unwrap_or(rendered)
     };
-    let (outcome, action, error) = match &planned.verdict {
-        Verdict::Send(requests) => (
-            "send",
-            Some(shown(&crate::runtime::Action::Send(requests.clone()))),
-            None,
-        ),
-        Verdict::Skip(reason) => (
-            "skip",
-            Some(shown(&crate::runtime::Action::Skip(reason.clone()))),
-            None,
-        ),
+    let plan::Planned {
+        verdict,
+        logs,
+        output,
+        duration,
+        ..
+    } = planned;
+    let (outcome, action, error) = match verdict {
+        Verdict::Send(requests) => ("send", Some(shown(&Action::Send(requests))), None),
+        Verdict::Skip(reason) => ("skip", Some(shown(&Action::Skip(reason))), None),
         Verdict::Failed {
             kind,
             error,
@@ -321,7 +320,7 @@ fn report(entry: &Arc<Entry>, config: &Value, planned: plan::Planned) -> DryRun 
         } => (
             "error",
             action.as_ref().map(shown),
-            failed(kind.as_str(), error),
+            failed(kind.as_str(), &error),
         ),
     };
     DryRun {
@@ -329,12 +328,11 @@ fn report(entry: &Arc<Entry>, config: &Value, planned: plan::Planned) -> DryRun 
         outcome,
         action,
         error,
-        logs: planned
-            .logs
+        logs: logs
             .iter()
             .map(|l| json!({"level": l.level, "message": scrub(&l.message, &secrets)}))
             .collect(),
-        output: scrub(&planned.output, &secrets),
-        duration_ms: (planned.duration.as_secs_f64() * 1e6).round() / 1e3,
+        output: scrub(&output, &secrets),
+        duration_ms: (duration.as_secs_f64() * 1e6).round() / 1e3,
     }
 }

@@ -106,9 +106,15 @@ impl Pipeline {
             .unwrap_or_default();
         secrets.push(webhook.signing_secret.clone());
 
-        let (outcome, failure, sent) = match planned.verdict {
-            Verdict::Skip(reason) => (Outcome::Skipped, Some((ErrorKind::Skipped, reason)), None),
-            Verdict::Failed { kind, error, .. } => (Outcome::Failed, Some((kind, error)), None),
+        let (outcome, failure, exchanges) = match planned.verdict {
+            Verdict::Skip(reason) => (
+                Outcome::Skipped,
+                Some((ErrorKind::Skipped, reason)),
+                Vec::new(),
+            ),
+            Verdict::Failed { kind, error, .. } => {
+                (Outcome::Failed, Some((kind, error)), Vec::new())
+            }
             Verdict::Send(requests) => {
                 let signer = Signer {
                     id: &claimed.id,
@@ -120,10 +126,9 @@ impl Pipeline {
                     Some(_) => Outcome::Failed,
                     None => Outcome::Succeeded,
                 };
-                (outcome, sent.failure.clone(), Some(sent))
+                (outcome, sent.failure, sent.exchanges)
             }
         };
-        let exchanges = sent.map(|s| s.exchanges).unwrap_or_default();
         let attempts = claimed.attempts + 1;
         let (next, effect) = decide::decide(
             outcome,
