@@ -15,7 +15,6 @@ const LAYERS: &[(&str, u8)] = &[
     ("abandonment", 4),
     ("registry", 3),
     ("delivery", 3),
-    ("signals", 3),
     ("store", 2),
     ("domain", 1),
     ("runtime", 0),
@@ -25,6 +24,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("redact", 0),
     ("render", 0),
     ("clock", 0),
+    ("signals", 0),
     ("config", 0),
     ("metrics", 0),
 ];
@@ -148,6 +148,16 @@ fn only_the_sqlite_backend_names_rusqlite() {
         naming_outside("rusqlite", "store/sqlite"),
         Vec::<String>::new()
     );
+}
+
+#[test]
+fn only_the_postgres_backend_names_the_postgres_driver() {
+    for library in ["tokio_postgres", "deadpool"] {
+        assert_eq!(
+            naming_outside(library, "store/postgres"),
+            Vec::<String>::new()
+        );
+    }
 }
 
 #[test]

@@ -15,6 +15,7 @@ mod destinations;
 mod durability;
 mod examples;
 mod hostile;
+mod hosts;
 mod hot_swap;
 mod ingest;
 mod instances;

@@ -34,8 +34,11 @@ fn latest() -> PluginRef {
 
 #[tokio::test]
 async fn a_change_through_one_host_is_resolved_by_the_other() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = kait::store::open(&dir.path().join("kait.db"), &[7; 32]).unwrap();
+    let place = crate::server::Place::new();
+    let store = kait::store::open(&place.data(), &[7; 32])
+        .await
+        .unwrap()
+        .store;
     store
         .create_shop(NewShop {
             id: ShopId::parse("acme").unwrap(),
@@ -71,7 +74,7 @@ async fn a_change_through_one_host_is_resolved_by_the_other() {
         seen.version, second.row.version,
         "the other host follows @latest"
     );
-    assert_eq!(other.versions("acme", "mine").unwrap().len(), 2);
+    assert_eq!(other.versions("acme", "mine").await.unwrap().len(), 2);
 
     // A webhook pinned to the first version keeps it from being deleted.
     store
@@ -105,5 +108,5 @@ async fn a_change_through_one_host_is_resolved_by_the_other() {
     assert!(matches!(deleted, Deleted::Done { .. }));
     let seen = one.resolve("acme", &latest()).await.unwrap();
     assert_eq!(seen.version, first.row.version);
-    assert_eq!(one.versions("acme", "mine").unwrap().len(), 1);
+    assert_eq!(one.versions("acme", "mine").await.unwrap().len(), 1);
 }

@@ -151,14 +151,7 @@ async fn no_secret_reaches_the_database_the_log_or_a_response() {
     seen.0.lock().unwrap().push(refused.to_string());
 
     assert!(kait.terminate().success());
-    let mut stored = Vec::new();
-    for entry in std::fs::read_dir(kait.dir.path()).unwrap() {
-        let path = entry.unwrap().path();
-        if !path.to_string_lossy().ends_with(".key") {
-            stored.extend(std::fs::read(&path).unwrap());
-        }
-    }
-    let stored = String::from_utf8_lossy(&stored).to_string();
+    let stored = kait.place.stored_text();
     let logs = kait.logs.lock().unwrap().clone();
     let responses = seen.0.lock().unwrap().join("\n");
     assert!(logs.contains("DEBUG"), "the log ran at debug level");

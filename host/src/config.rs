@@ -15,12 +15,14 @@ use serde::{Deserialize, Serialize};
 pub struct ServeConfig {
     /// Address the API listens on. Port 0 picks a free port.
     pub listen: SocketAddr,
-    /// The SQLite database file: all of Kait's data.
-    pub data: PathBuf,
+    /// Where all of Kait's data is kept: a SQLite database file (the default), or
+    /// a `postgres://` URL for several hosts on one PostgreSQL database.
+    pub data: String,
     /// The admin key. Unset: one is generated on first start, printed once, and kept.
     pub admin_key: Option<String>,
     /// The key that seals stored secrets (32 bytes, base64). Unset: kept in a key
     /// file beside the database (`kait.key` for `kait.db`), made on first start.
+    /// Required with PostgreSQL: every host needs the same one.
     pub secret_key: Option<String>,
     /// Deliveries in flight at once.
     pub workers: usize,
@@ -88,7 +90,7 @@ impl Default for ServeConfig {
         let minutes = |m: u64| Duration::from_secs(60 * m);
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8460)),
-            data: PathBuf::from("kait.db"),
+            data: "kait.db".to_string(),
             admin_key: None,
             secret_key: None,
             workers: 64,

@@ -2,9 +2,10 @@
 //! again" (new deliveries due, a new abandonment timer), a [`Bulletin`] carries
 //! news every listener must hear (a plugin index changed, a key was revoked).
 //!
-//! Today's implementations are in-process ([`LocalWake`], [`LocalBulletin`]): one
-//! host hears only itself. A backend shared by several hosts supplies its own
-//! (for example PostgreSQL's LISTEN/NOTIFY) without anything above changing.
+//! The in-process implementations ([`LocalWake`], [`LocalBulletin`]) serve one
+//! host alone (SQLite). A backend shared by several hosts supplies its own
+//! (PostgreSQL: `store/postgres/notify.rs`, over LISTEN/NOTIFY) without anything
+//! above the store changing.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -64,7 +65,7 @@ impl<T: Clone + Send + 'static> Bulletin<T> for LocalBulletin<T> {
 }
 
 /// A shop's plugin `name` gained or lost a version.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PluginChanged {
     /// The shop.
     pub shop: String,
@@ -73,7 +74,7 @@ pub struct PluginChanged {
 }
 
 /// A shop key (by its hash) no longer opens anything.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KeyRevoked {
     /// SHA-256 of the key.
     pub hash: String,

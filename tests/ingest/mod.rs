@@ -180,15 +180,7 @@ impl Target {
             .rt
             .block_on(self.kait.call(Method::GET, "/healthz", None, None));
         assert_eq!(status, StatusCode::OK, "the server no longer answers");
-        let db = rusqlite::Connection::open_with_flags(
-            self.kait.db(),
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-        )
-        .unwrap();
-        let count = |table: &str| -> u64 {
-            db.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
-                .unwrap()
-        };
+        let count = |table: &str| self.kait.place.count(table);
         let tally = self.tally.lock().unwrap();
         println!("{tally:?}");
         assert_eq!(

@@ -13,26 +13,29 @@ use kait::config::ServeConfig;
 use kait::service::Service;
 
 use super::calls::{ApiCalls, Body, json_or_text};
-use super::{ADMIN_KEY, test_settings};
+use super::{ADMIN_KEY, Place, test_settings};
 
 /// The API router on an in-process service.
 pub struct App {
     router: axum::Router,
-    /// Its data directory, kept while the app lives.
-    _dir: tempfile::TempDir,
+    /// Its data, kept while the app lives.
+    _place: Place,
 }
 
 impl App {
     /// A service with the test settings on a fresh data directory.
     pub async fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let vars = test_settings(dir.path())
+        let place = Place::new();
+        let vars = test_settings(&place)
             .into_iter()
             .map(|(k, v)| (k.to_string(), v));
         let config = ServeConfig::load(None, vars).expect("the test settings load");
         let service = Service::open(config).await.expect("the service opens");
         let router = kait::api::router(service, kait::service::keys::hash(ADMIN_KEY));
-        Self { router, _dir: dir }
+        Self {
+            router,
+            _place: place,
+        }
     }
 }
 

@@ -13,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use kait::store::postgres::scratch::Scratch;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -38,7 +39,7 @@ pub struct Kait {
     pub logs: Logs,
     child: Child,
     pub base: String,
-    pub dir: tempfile::TempDir,
+    pub place: std::sync::Arc<Place>,
     env: Vec<(String, String)>,
     pub client: reqwest::Client,
 }
@@ -48,10 +49,93 @@ pub fn cache_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("kait-cache")
 }
 
-/// The settings every test service runs with, for data in `dir`.
-pub fn test_settings(dir: &std::path::Path) -> Vec<(&'static str, String)> {
-    vec![
-        ("KAIT_DATA", dir.join("kait.db").display().to_string()),
+/// The PostgreSQL server the suite runs on when `KAIT_TEST_POSTGRES` is set
+/// (e.g. `postgres://127.0.0.1/test`); unset: SQLite.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("KAIT_TEST_POSTGRES").ok()
+}
+
+/// The sealing key of test servers on PostgreSQL (every host the same).
+pub const TEST_SECRET_KEY: &str = "a2FpdC10ZXN0LWtleS0wMTIzNDU2Nzg5YWJjZGVmMDE=";
+
+/// Where a test server keeps its data: a folder (the SQLite file and its key
+/// file, or nothing), and on PostgreSQL a scratch database of its own, dropped
+/// with this value. Hosts that share one are several hosts on one database.
+pub struct Place {
+    pub dir: tempfile::TempDir,
+    pub scratch: Option<Scratch>,
+}
+
+impl Place {
+    /// A fresh place on the suite's backend.
+    pub fn new() -> Self {
+        Self::on(postgres_server().as_deref())
+    }
+
+    /// A fresh place on the PostgreSQL `server`, or SQLite if `None`.
+    pub fn on(server: Option<&str>) -> Self {
+        let scratch = server.map(|server| {
+            Scratch::create_blocking(server).unwrap_or_else(|e| {
+                panic!("a scratch database on {server} (is PostgreSQL running?): {e}")
+            })
+        });
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+            scratch,
+        }
+    }
+
+    /// The `data` setting.
+    pub fn data(&self) -> String {
+        match &self.scratch {
+            Some(scratch) => scratch.url.clone(),
+            None => self.sqlite_file().unwrap().display().to_string(),
+        }
+    }
+
+    /// The SQLite file, when the data is there.
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        self.scratch
+            .is_none()
+            .then(|| self.dir.path().join("kait.db"))
+    }
+
+    /// Rows of `table` (a table name, optionally followed by a `WHERE` clause).
+    pub fn count(&self, table: &str) -> u64 {
+        match &self.scratch {
+            Some(scratch) => scratch.count_blocking(table).unwrap(),
+            None => rusqlite::Connection::open_with_flags(
+                self.sqlite_file().unwrap(),
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+            )
+            .unwrap()
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap(),
+        }
+    }
+
+    /// Everything kept at rest but the key file, as text (to look for secrets
+    /// that must not be there).
+    pub fn stored_text(&self) -> String {
+        let mut stored = Vec::new();
+        for entry in std::fs::read_dir(self.dir.path()).unwrap() {
+            let path = entry.unwrap().path();
+            if !path.to_string_lossy().ends_with(".key") {
+                stored.extend(std::fs::read(&path).unwrap());
+            }
+        }
+        let mut text = String::from_utf8_lossy(&stored).into_owned();
+        if let Some(scratch) = &self.scratch {
+            text.push_str(&scratch.dump_blocking().unwrap());
+        }
+        text
+    }
+}
+
+/// The settings every test service runs with, for data in `place`.
+pub fn test_settings(place: &Place) -> Vec<(&'static str, String)> {
+    let mut settings = vec![
+        ("KAIT_DATA", place.data()),
         ("KAIT_LISTEN", "127.0.0.1:0".into()),
         ("KAIT_ADMIN_KEY", ADMIN_KEY.into()),
         ("KAIT_ALLOW_PRIVATE_DESTINATIONS", "true".into()),
@@ -62,13 +146,17 @@ pub fn test_settings(dir: &std::path::Path) -> Vec<(&'static str, String)> {
         ("KAIT_RETRY_JITTER", "0.0".into()),
         ("KAIT_CACHE_DIR", cache_dir().display().to_string()),
         ("KAIT_LOG", "warn".into()),
-    ]
+    ];
+    if place.scratch.is_some() {
+        settings.push(("KAIT_SECRET_KEY", TEST_SECRET_KEY.into()));
+    }
+    settings
 }
 
-fn spawn(dir: &std::path::Path, env: &[(String, String)], logs: &Logs) -> (Child, String) {
+fn spawn(place: &Place, env: &[(String, String)], logs: &Logs) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kait"))
         .arg("serve")
-        .envs(test_settings(dir))
+        .envs(test_settings(place))
         .envs(env.iter().cloned())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -105,18 +193,23 @@ fn spawn(dir: &std::path::Path, env: &[(String, String)], logs: &Logs) -> (Child
 impl Kait {
     /// Starts the server with the test defaults plus `env`.
     pub fn start(env: &[(&str, &str)]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        Self::start_on(std::sync::Arc::new(Place::new()), env)
+    }
+
+    /// Starts a server on `place`, which other servers may share (several hosts
+    /// on one PostgreSQL database).
+    pub fn start_on(place: std::sync::Arc<Place>, env: &[(&str, &str)]) -> Self {
         let env: Vec<(String, String)> = env
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         let logs = Logs::default();
-        let (child, base) = spawn(dir.path(), &env, &logs);
+        let (child, base) = spawn(&place, &env, &logs);
         Self {
             logs,
             child,
             base,
-            dir,
+            place,
             env,
             client: reqwest::Client::new(),
         }
@@ -136,7 +229,7 @@ impl Kait {
 
     /// Starts the server again on the same data.
     pub fn restart(&mut self) {
-        let (child, base) = spawn(self.dir.path(), &self.env, &self.logs);
+        let (child, base) = spawn(&self.place, &self.env, &self.logs);
         self.child = child;
         self.base = base;
     }
@@ -148,8 +241,9 @@ impl Kait {
         line.split_whitespace().nth(1).unwrap().parse().unwrap()
     }
 
-    pub fn db(&self) -> PathBuf {
-        self.dir.path().join("kait.db")
+    /// Whether the server is still running.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
     }
 }
 

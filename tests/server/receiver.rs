@@ -147,6 +147,14 @@ impl Receiver {
             .expect("receiver open")
     }
 
+    /// The next request, if one arrives within `wait`.
+    pub async fn next_within(&mut self, wait: Duration) -> Option<Got> {
+        tokio::time::timeout(wait, self.got.recv())
+            .await
+            .ok()
+            .flatten()
+    }
+
     /// Whether a request arrives within `wait`.
     pub async fn nothing_within(&mut self, wait: Duration) -> bool {
         tokio::time::timeout(wait, self.got.recv()).await.is_err()

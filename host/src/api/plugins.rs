@@ -86,7 +86,7 @@ pub async fn list(
 ) -> Result<Json<Page<PluginSummary>>, ApiError> {
     shop_reached(&state, &caller, &shop).await?;
     let mut data = Vec::new();
-    for (name, versions) in state.service.plugins(&shop) {
+    for (name, versions) in state.service.plugins(&shop).await {
         let Some(latest) = versions.last() else {
             continue;
         };
@@ -159,7 +159,7 @@ pub async fn versions(
     Path((shop, name)): Path<(String, String)>,
 ) -> Result<Json<Page<PluginVersion>>, ApiError> {
     shop_reached(&state, &caller, &shop).await?;
-    let versions = state.service.plugin_versions(&shop, &name)?;
+    let versions = state.service.plugin_versions(&shop, &name).await?;
     Ok(Json(Page {
         data: versions.into_iter().map(PluginVersion::from).collect(),
         next_cursor: None,
@@ -177,7 +177,7 @@ pub async fn get(
     Path((shop, name, version)): Path<(String, String, String)>,
 ) -> Result<Json<PluginVersion>, ApiError> {
     shop_reached(&state, &caller, &shop).await?;
-    let found = state.service.plugin_version(&shop, &name, &version)?;
+    let found = state.service.plugin_version(&shop, &name, &version).await?;
     Ok(Json(found.into()))
 }
 

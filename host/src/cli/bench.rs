@@ -6,6 +6,12 @@
 //!
 //! Producers, server and receiver share one process and one runtime, so the
 //! figures include the load generator's own CPU use.
+//!
+//! With `--postgres` the data goes to a scratch database on that server, and
+//! `--hosts N` starts N servers on it (each with its own pool, workers and
+//! listener, as N hosts would have), producers posting to them in turn. With
+//! two or more, it also measures how long an upload through one host takes to
+//! reach another.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -50,13 +56,24 @@ pub struct Bench {
     /// Keep the database instead of removing it, and print where it is.
     #[arg(long)]
     keep_data: bool,
+    /// A PostgreSQL server (e.g. `postgres://127.0.0.1/test`) to run on, in a
+    /// scratch database made for the run; unset: SQLite.
+    #[arg(long)]
+    postgres: Option<String>,
+    /// Servers sharing the database (PostgreSQL only).
+    #[arg(long, default_value_t = 1)]
+    hosts: usize,
 }
 
 pub fn run(args: Bench) -> anyhow::Result<()> {
-    let counts = [args.events, args.producers, args.workers];
+    let counts = [args.events, args.producers, args.workers, args.hosts];
     anyhow::ensure!(
         !counts.contains(&0),
-        "--events, --producers and --workers must be above 0"
+        "--events, --producers, --workers and --hosts must be above 0"
+    );
+    anyhow::ensure!(
+        args.hosts == 1 || args.postgres.is_some(),
+        "several --hosts share a PostgreSQL database: give --postgres"
     );
     let rate_ok = args.rate.is_none_or(|rate| rate > 0.0 && rate.is_finite());
     anyhow::ensure!(rate_ok, "--rate must be above 0");
@@ -109,23 +126,44 @@ impl Drop for Scratch {
 
 async fn bench(args: Bench) -> anyhow::Result<()> {
     let scratch = Scratch::new("kait-bench", args.keep_data)?;
+    let database = match &args.postgres {
+        Some(server) => Some(kait::store::postgres::scratch::Scratch::create(server).await?),
+        None => None,
+    };
+    let data = match &database {
+        Some(database) => database.url.clone(),
+        None => scratch.path.join("kait.db").display().to_string(),
+    };
 
     let admin_key = hex::encode(rand::random::<[u8; 16]>());
-    let server = Server::start(ServeConfig {
-        listen: ([127, 0, 0, 1], 0).into(),
-        data: scratch.path.join("kait.db"),
-        admin_key: Some(admin_key.clone()),
-        workers: args.workers,
-        allow_private_destinations: true,
-        shutdown_grace: Duration::from_secs(5),
-        log: "warn".to_string(),
-        ..ServeConfig::default()
-    })
-    .await?;
-    let result = drive(&args, &server, &admin_key).await;
-    server.shutdown().await;
+    let secret_key = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        rand::random::<[u8; 32]>(),
+    );
+    let mut servers = Vec::new();
+    for _ in 0..args.hosts {
+        let config = ServeConfig {
+            listen: ([127, 0, 0, 1], 0).into(),
+            data: data.clone(),
+            admin_key: Some(admin_key.clone()),
+            secret_key: Some(secret_key.clone()),
+            workers: args.workers,
+            allow_private_destinations: true,
+            shutdown_grace: Duration::from_secs(5),
+            log: "warn".to_string(),
+            ..ServeConfig::default()
+        };
+        servers.push(Server::start(config).await?);
+    }
+    let result = drive(&args, &servers, &admin_key).await;
+    for server in servers {
+        server.shutdown().await;
+    }
     if args.keep_data {
-        println!("data kept in {}", scratch.path.display());
+        match database {
+            Some(database) => println!("data kept in {}", database.keep()),
+            None => println!("data kept in {}", scratch.path.display()),
+        }
     }
     result
 }
@@ -143,14 +181,15 @@ async fn receive(State(arrivals): State<Arrivals>, Json(event): Json<Delivered>)
 }
 
 /// Where and how producers post events.
-struct Target {
-    client: reqwest::Client,
-    url: String,
-    key: String,
+pub(super) struct Target {
+    pub(super) client: reqwest::Client,
+    /// Each host's events endpoint; event i goes to host i mod hosts.
+    urls: Vec<String>,
+    pub(super) key: String,
     template: Value,
 }
 
-async fn drive(args: &Bench, server: &Server, admin_key: &str) -> anyhow::Result<()> {
+async fn drive(args: &Bench, servers: &[Server], admin_key: &str) -> anyhow::Result<()> {
     let arrivals = Arrivals::default();
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
     let hook = format!("http://{}/hook", listener.local_addr()?);
@@ -163,7 +202,7 @@ async fn drive(args: &Bench, server: &Server, admin_key: &str) -> anyhow::Result
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()?;
-    let base = format!("http://{}/v1/shops", server.addr);
+    let base = format!("http://{}/v1/shops", servers[0].addr);
     let shop = json!({"id": "bench", "name": "Bench", "plan": "premium"});
     let created = post(&client, &base, admin_key, shop, StatusCode::CREATED).await;
     let created = created.map_err(|e| anyhow::anyhow!("create the shop: {e}"))?;
@@ -180,7 +219,10 @@ async fn drive(args: &Bench, server: &Server, admin_key: &str) -> anyhow::Result
     template["shop"] = json!("bench");
     let target = Arc::new(Target {
         client,
-        url: format!("{base}/bench/events"),
+        urls: servers
+            .iter()
+            .map(|s| format!("http://{}/v1/shops/bench/events", s.addr))
+            .collect(),
         key,
         template,
     });
@@ -203,6 +245,11 @@ async fn drive(args: &Bench, server: &Server, admin_key: &str) -> anyhow::Result
         missing == 0,
         "{missing} accepted events not delivered within {secs} s"
     );
+    if let [first, second, ..] = servers {
+        let base = |server: &Server| format!("http://{}/v1/shops/bench/plugins", server.addr);
+        let reach = super::bench_hosts::swap_reach(&target, &base(first), &base(second)).await?;
+        println!("swap       an upload through host 1 is listed by host 2 after {reach}");
+    }
     Ok(())
 }
 
@@ -265,7 +312,8 @@ async fn produce(
                 let mut event = target.template.clone();
                 event["id"] = json!(id);
                 let began = Instant::now();
-                let (client, url, key) = (&target.client, &target.url, &target.key);
+                let url = &target.urls[i % target.urls.len()];
+                let (client, key) = (&target.client, &target.key);
                 let posted = post(client, url, key, event, StatusCode::ACCEPTED).await;
                 let accepted = Instant::now();
                 outcomes.push(posted.map(|_| Sent {
@@ -305,7 +353,14 @@ async fn wait_for(arrivals: &Arrivals, sent: &[Sent], timeout: Duration) -> usiz
 fn report(args: &Bench, sent: &[Sent], arrivals: &HashMap<String, Instant>) {
     let rate = args.rate.map_or("unlimited".into(), |r| format!("{r}/s"));
     let (events, producers, workers) = (args.events, args.producers, args.workers);
-    println!("kait bench: {events} events, {producers} producers, {workers} workers, rate {rate}");
+    let (hosts, data) = match &args.postgres {
+        Some(_) => (args.hosts, "PostgreSQL"),
+        None => (1, "SQLite"),
+    };
+    println!(
+        "kait bench: {data}, {hosts} host(s), {events} events, {producers} producers, \
+         {workers} workers per host, rate {rate}"
+    );
     let first = sent
         .iter()
         .map(|s| s.began)

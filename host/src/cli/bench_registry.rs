@@ -127,7 +127,7 @@ async fn bench(args: BenchRegistry) -> Result<()> {
     let cache = scratch.path.join("cache");
     let settings = ServeConfig {
         listen: ([127, 0, 0, 1], 0).into(),
-        data: scratch.path.join("kait.db"),
+        data: scratch.path.join("kait.db").display().to_string(),
         admin_key: Some(admin_key.clone()),
         cache_dir: Some(cache.clone()),
         log: "warn".to_string(),

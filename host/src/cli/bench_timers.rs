@@ -83,7 +83,7 @@ async fn bench(args: BenchTimers) -> anyhow::Result<()> {
     let scratch = Scratch::new("kait-bench-timers", false)?;
     let server = Server::start(ServeConfig {
         listen: ([127, 0, 0, 1], 0).into(),
-        data: scratch.path.join("kait.db"),
+        data: scratch.path.join("kait.db").display().to_string(),
         admin_key: Some(hex::encode(rand::random::<[u8; 16]>())),
         log: "warn".to_string(),
         ..ServeConfig::default()

@@ -2,6 +2,7 @@
 //! its own file; errors end here, printed once, with a non-zero exit code.
 
 mod bench;
+mod bench_hosts;
 mod bench_plugin;
 mod bench_registry;
 mod bench_timers;

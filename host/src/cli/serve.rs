@@ -39,7 +39,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     println!(
         "kait listening on http://{} (data: {})",
         server.addr,
-        data.display()
+        kait::store::postgres::shown(&data)
     );
     tracing::info!(addr = %server.addr, "kait serving");
     stop_signal().await;

@@ -32,6 +32,18 @@ impl Registry {
         }
     }
 
+    /// Reads one plugin's versions from the store again, whatever the news said.
+    pub(super) async fn refresh(&self, shop: &str, name: &str) {
+        let changed = [Some(PluginChanged {
+            shop: shop.to_string(),
+            name: name.to_string(),
+        })];
+        match self.inner.store.plugin_versions().await {
+            Ok(rows) => self.reindex(rows, &changed),
+            Err(error) => tracing::error!("reading plugin versions failed: {error}"),
+        }
+    }
+
     /// Replaces the index entries of the changed plugins (`None`: all of them,
     /// news was missed) with `rows`, and drops ready versions that are gone.
     fn reindex(&self, rows: Vec<PluginVersion>, changed: &[Option<PluginChanged>]) {

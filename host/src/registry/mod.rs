@@ -186,8 +186,15 @@ impl Registry {
         })
     }
 
-    /// The names `shop` can use: the built-ins, then its own.
-    pub fn available(&self, shop: &str) -> Vec<String> {
+    /// The names `shop` can use: the built-ins, then its own (with any news
+    /// from other hosts applied).
+    pub async fn available(&self, shop: &str) -> Vec<String> {
+        self.catch_up().await;
+        self.names(shop)
+    }
+
+    /// The names `shop` can use, as the index has them now.
+    fn names(&self, shop: &str) -> Vec<String> {
         let mut names = self.inner.builtins.names();
         let index = self.inner.index.read().unwrap();
         names.extend(
@@ -209,8 +216,10 @@ impl Registry {
         self.inner.builtins.get(name)
     }
 
-    /// A shop's versions of `name`, oldest first; `None` if it has none.
-    pub fn versions(&self, shop: &str, name: &str) -> Option<Vec<PluginVersion>> {
+    /// A shop's versions of `name`, oldest first (with any news from other
+    /// hosts applied); `None` if it has none.
+    pub async fn versions(&self, shop: &str, name: &str) -> Option<Vec<PluginVersion>> {
+        self.catch_up().await;
         let index = self.inner.index.read().unwrap();
         index.get(&(shop.to_string(), name.to_string())).cloned()
     }
@@ -234,7 +243,15 @@ impl Registry {
             };
         }
         self.catch_up().await;
-        let row = self.row(shop, reference)?;
+        let row = match self.row(shop, reference) {
+            Ok(row) => row,
+            // Another host may have added it a moment ago, its news still on
+            // the way: the store decides.
+            Err(_) => {
+                self.refresh(shop, reference.name.as_str()).await;
+                self.row(shop, reference)?
+            }
+        };
         self.ready(row).await
     }
 
@@ -245,7 +262,7 @@ impl Registry {
             drop(index);
             return Err(ResolveError::UnknownPlugin {
                 name: reference.name.to_string(),
-                available: self.available(shop),
+                available: self.names(shop),
             });
         };
         let found = match reference.pin.exact() {

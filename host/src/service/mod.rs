@@ -97,10 +97,10 @@ impl Service {
         config: ServeConfig,
         clock: Arc<dyn Clock>,
     ) -> Result<Arc<Self>, OpenError> {
-        let key_file = config.data.with_extension("key");
-        let key = crate::store::sealing::key(config.secret_key.as_deref(), &key_file)
+        let key = crate::store::sealing::key_for(&config.data, config.secret_key.as_deref())
             .map_err(StoreError::Key)?;
-        let store = crate::store::open(&config.data, &key)?;
+        let crate::store::Backend { store, signals } =
+            crate::store::open(&config.data, &key).await?;
         let mut runtime_config = RuntimeConfig {
             cache_dir: config
                 .cache_dir
@@ -118,7 +118,6 @@ impl Service {
         .await
         .map_err(|e| StartError(e.to_string()))??;
         let metrics = Arc::new(Metrics::default());
-        let signals = Signals::local();
         let registry = Registry::open(
             runtime.clone(),
             store.clone(),

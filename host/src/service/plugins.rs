@@ -131,22 +131,25 @@ impl Service {
     }
 
     /// The names `shop` can use, the built-ins first, each with its versions.
-    pub fn plugins(&self, shop: &str) -> Vec<(String, Vec<Version>)> {
-        self.registry
-            .available(shop)
-            .into_iter()
-            .filter_map(|name| Some((name.clone(), self.plugin_versions(shop, &name).ok()?)))
-            .collect()
+    pub async fn plugins(&self, shop: &str) -> Vec<(String, Vec<Version>)> {
+        let mut plugins = Vec::new();
+        for name in self.registry.available(shop).await {
+            if let Ok(versions) = self.plugin_versions(shop, &name).await {
+                plugins.push((name, versions));
+            }
+        }
+        plugins
     }
 
     /// All versions of `name` visible to `shop`, oldest first.
-    pub fn plugin_versions(&self, shop: &str, name: &str) -> Result<Vec<Version>, Error> {
+    pub async fn plugin_versions(&self, shop: &str, name: &str) -> Result<Vec<Version>, Error> {
         if let Some(entry) = self.registry.builtin(name) {
             return Ok(vec![Version::builtin(&entry)]);
         }
         let rows = self
             .registry
             .versions(shop, name)
+            .await
             .ok_or_else(|| Refused::not_found(format!("plugin {name}")))?;
         let last = rows.len() - 1;
         Ok(rows
@@ -157,10 +160,15 @@ impl Service {
     }
 
     /// Version `version` (an id, or `latest`) of a plugin visible to `shop`.
-    pub fn plugin_version(&self, shop: &str, name: &str, version: &str) -> Result<Version, Error> {
+    pub async fn plugin_version(
+        &self,
+        shop: &str,
+        name: &str,
+        version: &str,
+    ) -> Result<Version, Error> {
         let pin =
             Pin::parse(version).map_err(|e| Refused::not_found(format!("plugin {name} {e}")))?;
-        let mut versions = self.plugin_versions(shop, name)?;
+        let mut versions = self.plugin_versions(shop, name).await?;
         let index = match pin.exact() {
             None => versions.len().checked_sub(1),
             Some(id) => versions.iter().position(|v| v.version == id),
@@ -189,6 +197,7 @@ impl Service {
         let versions = self
             .registry
             .versions(shop, name.as_str())
+            .await
             .unwrap_or_default();
         let latest = versions.last().map(|v| v.version.as_str()) == Some(&uploaded.row.version);
         Ok((Version::stored(&uploaded.row, latest), uploaded.created))
@@ -208,7 +217,7 @@ impl Service {
             )
             .into());
         }
-        let id = self.plugin_version(shop, name, version)?.version;
+        let id = self.plugin_version(shop, name, version).await?.version;
         let name = PluginName::parse(name)?;
         match self.registry.delete(shop, &name, &id).await? {
             Deleted::Done { .. } => Ok(()),
@@ -241,7 +250,7 @@ impl Service {
         version: &str,
         input: DryRunInput,
     ) -> Result<DryRun, Error> {
-        let found = self.plugin_version(shop, name, version)?;
+        let found = self.plugin_version(shop, name, version).await?;
         let reference = PluginRef::exact(PluginName::parse(name)?, &found.version);
         let entry = self
             .registry

@@ -7,9 +7,14 @@
 //!
 //! - [`sqlite`]: the embedded default. One file, WAL, `synchronous=FULL`, one
 //!   writer thread with group commit.
+//! - [`postgres`]: several hosts on one PostgreSQL database, chosen by a
+//!   `postgres://` URL as the `data` setting.
 //!
-//! The contract tests in `tests/` run against every backend.
+//! The contract tests in `tests/` run against the backend `KAIT_TEST_POSTGRES`
+//! names (a server URL), or SQLite when it is unset.
 
+mod by_tables;
+pub mod postgres;
 pub mod sealing;
 pub mod sqlite;
 
@@ -25,6 +30,7 @@ use crate::domain::{
     AttemptRecord, Claimed, Delivery, DeliveryPage, Ingested, NewEvent, NewShop, Plan, PluginName,
     PluginVersion, Shop, StoredEvent, Webhook,
 };
+use crate::signals::Signals;
 
 /// Why the store could not do something. The same for every backend.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +53,25 @@ pub enum StoreError {
     /// The commit failed; nothing of this write was kept.
     #[error("commit failed: {0}")]
     Commit(String),
+    /// A newer Kait has migrated the database further than this one knows.
+    #[error(
+        "the database is at schema version {found}, made by a newer Kait; this Kait knows \
+         versions up to {known}. Run the newer Kait (or restore a backup)"
+    )]
+    NewerSchema {
+        /// The database's version.
+        found: usize,
+        /// The newest version this Kait knows.
+        known: usize,
+    },
+}
+
+/// Refuses a database migrated past the `known` migrations of this Kait.
+pub(crate) fn check_schema(found: usize, known: usize) -> Result<(), StoreError> {
+    if found > known {
+        return Err(StoreError::NewerSchema { found, known });
+    }
+    Ok(())
 }
 
 /// What deleting a plugin version did.
@@ -209,10 +234,33 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Deleted, StoreError>;
 }
 
-/// Opens the store the `data` setting names (a file path: SQLite), sealing
-/// secrets with `key` (see [`sealing::key`]).
-pub fn open(data: &Path, key: &[u8; 32]) -> Result<SharedStore, StoreError> {
-    Ok(Arc::new(sqlite::Sqlite::open(data, key)?))
+/// An opened backend: the store and the signals its hosts share.
+pub struct Backend {
+    /// The store.
+    pub store: SharedStore,
+    /// Wake-ups and news: within this process for SQLite, across every host on
+    /// the database for PostgreSQL.
+    pub signals: Signals,
+}
+
+/// Opens the store the `data` setting names (a `postgres://` URL: PostgreSQL;
+/// anything else: a SQLite file path), sealing secrets with `key` (see
+/// [`sealing::key`]). PostgreSQL's signals start on the current runtime.
+pub async fn open(data: &str, key: &[u8; 32]) -> Result<Backend, StoreError> {
+    let backend = if postgres::is_url(data) {
+        let db = postgres::Postgres::open(data, key).await?;
+        let signals = postgres::notify::signals(&db);
+        let store: SharedStore = Arc::new(db);
+        Backend { store, signals }
+    } else {
+        let db = sqlite::Sqlite::open(Path::new(data), key)?;
+        Backend {
+            store: Arc::new(db),
+            signals: Signals::local(),
+        }
+    };
+    sealing::check_key(backend.store.as_ref(), key).await?;
+    Ok(backend)
 }
 
 #[cfg(test)]

@@ -59,6 +59,41 @@ impl Cipher {
     }
 }
 
+/// Where the store keeps a value sealed with its key, to know the key again.
+const KEY_CHECK: &str = "key_check";
+
+/// Refuses to run with a key other than the one the store's secrets were
+/// sealed with (a host started with another `secret_key` than its peers): the
+/// first start keeps a value sealed with its key, every later one must open it.
+pub async fn check_key(store: &dyn super::Store, key: &[u8; 32]) -> Result<(), StoreError> {
+    let cipher = Cipher::new(key);
+    let kept = match store.meta(KEY_CHECK).await? {
+        Some(kept) => kept,
+        None => store.meta_insert(KEY_CHECK, cipher.seal("kait")).await?,
+    };
+    cipher.open(&kept).map(drop).map_err(|_| {
+        StoreError::Key(
+            "this is not the key the database's secrets were sealed with; every host \
+             needs the same secret_key"
+                .into(),
+        )
+    })
+}
+
+/// The store key for the database `data` names: `configured` if given; for a
+/// SQLite file, else its key file (`kait.key` beside `kait.db`). PostgreSQL needs
+/// it configured, as every host must have the same one.
+pub fn key_for(data: &str, configured: Option<&str>) -> Result<[u8; 32], String> {
+    if configured.is_none() && super::postgres::is_url(data) {
+        return Err(
+            "with PostgreSQL, set secret_key (KAIT_SECRET_KEY, 32 bytes in base64, \
+                    e.g. from `openssl rand -base64 32`): every host needs the same one"
+                .into(),
+        );
+    }
+    key(configured, &Path::new(data).with_extension("key"))
+}
+
 /// The store key: `configured` (base64 of 32 bytes) if given, else the key file at
 /// `path`, created with a random key (mode 0600) if missing.
 pub fn key(configured: Option<&str>, path: &Path) -> Result<[u8; 32], String> {

@@ -1,9 +1,7 @@
-//! The [`Store`] interface on SQLite: each method is one call into the file that
-//! owns its table.
+//! The [`Store`](crate::store::Store) interface on SQLite: the backend's own
+//! four methods here, the rest one call each into the file that owns its table
+//! (see `store/by_tables.rs`).
 
-use std::time::Duration;
-
-use async_trait::async_trait;
 use rusqlite::OptionalExtension;
 
 use super::{Sqlite, deliveries, events, plugins, shops, timers, webhooks};
@@ -13,21 +11,20 @@ use crate::domain::{
     AttemptRecord, Claimed, Delivery, DeliveryPage, Ingested, NewEvent, NewShop, Plan, PluginName,
     PluginVersion, Shop, StoredEvent, Webhook,
 };
-use crate::store::{Deleted, Store, StoreError};
+use crate::store::{Deleted, StoreError};
 
-#[async_trait]
-impl Store for Sqlite {
+impl Sqlite {
     async fn ping(&self) -> Result<(), StoreError> {
         self.scalar::<i64>("SELECT count(*) FROM shops").await?;
         Ok(())
     }
 
-    async fn close(&self) {
+    async fn shut(&self) {
         self.readers.idle.lock().unwrap().clear();
         self.writer.close().await;
     }
 
-    async fn meta(&self, key: &'static str) -> Result<Option<String>, StoreError> {
+    async fn meta_get(&self, key: &'static str) -> Result<Option<String>, StoreError> {
         self.read(move |conn, _| {
             Ok(conn
                 .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {
@@ -38,7 +35,7 @@ impl Store for Sqlite {
         .await
     }
 
-    async fn meta_insert(&self, key: &'static str, value: String) -> Result<String, StoreError> {
+    async fn meta_put(&self, key: &'static str, value: String) -> Result<String, StoreError> {
         self.write(move |conn, _| {
             conn.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)",
@@ -52,168 +49,6 @@ impl Store for Sqlite {
         })
         .await
     }
-
-    async fn create_shop(&self, shop: NewShop) -> Result<Option<Shop>, StoreError> {
-        shops::create(self, shop).await
-    }
-
-    async fn shop(&self, id: &str) -> Result<Option<Shop>, StoreError> {
-        shops::one(self, id).await
-    }
-
-    async fn shops(&self, after: Option<String>, limit: usize) -> Result<Vec<Shop>, StoreError> {
-        shops::list(self, after, limit).await
-    }
-
-    async fn shop_by_key(&self, hash: String) -> Result<Option<String>, StoreError> {
-        shops::by_key(self, hash).await
-    }
-
-    async fn set_plan(
-        &self,
-        id: &str,
-        plan: Plan,
-        now: Millis,
-    ) -> Result<Option<(Shop, Vec<String>)>, StoreError> {
-        shops::set_plan(self, id, plan, now).await
-    }
-
-    async fn set_abandonment_window(
-        &self,
-        id: &str,
-        window: Duration,
-    ) -> Result<Option<Shop>, StoreError> {
-        shops::set_abandonment_window(self, id, window).await
-    }
-
-    async fn create_webhook(&self, webhook: Webhook) -> Result<Webhook, StoreError> {
-        webhooks::create(self, webhook).await
-    }
-
-    async fn webhook(&self, shop: &str, id: &str) -> Result<Option<Webhook>, StoreError> {
-        webhooks::one(self, shop, id).await
-    }
-
-    async fn webhooks(&self, shop: &str) -> Result<Vec<Webhook>, StoreError> {
-        webhooks::list(self, shop).await
-    }
-
-    async fn update_webhook(
-        &self,
-        webhook: Webhook,
-        now: Millis,
-    ) -> Result<Option<Webhook>, StoreError> {
-        webhooks::update(self, webhook, now).await
-    }
-
-    async fn rotate_secret(
-        &self,
-        shop: &str,
-        id: &str,
-        secret: String,
-        now: Millis,
-    ) -> Result<Option<Webhook>, StoreError> {
-        webhooks::rotate_secret(self, shop, id, secret, now).await
-    }
-
-    async fn delete_webhook(&self, shop: &str, id: &str) -> Result<bool, StoreError> {
-        webhooks::delete(self, shop, id).await
-    }
-
-    async fn ingest(&self, event: NewEvent, now: Millis) -> Result<Ingested, StoreError> {
-        events::ingest(self, event, now).await
-    }
-
-    async fn event(&self, shop: &str, id: &str) -> Result<Option<StoredEvent>, StoreError> {
-        events::one(self, shop, id).await
-    }
-
-    async fn claim(
-        &self,
-        now: Millis,
-        lease_ms: Millis,
-        limit: usize,
-    ) -> Result<Vec<Claimed>, StoreError> {
-        deliveries::claim_due(self, now, lease_ms, limit).await
-    }
-
-    async fn claim_single(
-        &self,
-        event: NewEvent,
-        webhook: Webhook,
-        now: Millis,
-        lease_ms: Millis,
-    ) -> Result<Claimed, StoreError> {
-        deliveries::claim_single(self, event, webhook, now, lease_ms).await
-    }
-
-    async fn record(&self, attempt: AttemptRecord) -> Result<bool, StoreError> {
-        deliveries::record_attempt(self, attempt).await
-    }
-
-    async fn next_due(&self) -> Result<Option<Millis>, StoreError> {
-        deliveries::next_due(self).await
-    }
-
-    async fn queue_depth(&self) -> Result<u64, StoreError> {
-        deliveries::queue_depth(self).await
-    }
-
-    async fn delivery(&self, shop: &str, id: &str) -> Result<Option<Delivery>, StoreError> {
-        deliveries::one(self, shop, id).await
-    }
-
-    async fn deliveries(
-        &self,
-        webhook: &str,
-        page: DeliveryPage,
-    ) -> Result<(Vec<Delivery>, Option<String>), StoreError> {
-        deliveries::page(self, webhook, page).await
-    }
-
-    async fn retry(
-        &self,
-        shop: &str,
-        id: &str,
-        now: Millis,
-    ) -> Result<Option<Delivery>, StoreError> {
-        deliveries::retry(self, shop, id, now).await
-    }
-
-    async fn fire_timers(&self, now: Millis, limit: usize) -> Result<Fired, StoreError> {
-        timers::fire(self, now, limit).await
-    }
-
-    async fn next_timer(&self) -> Result<Option<Millis>, StoreError> {
-        timers::next(self).await
-    }
-
-    async fn pending_timers(&self) -> Result<u64, StoreError> {
-        timers::pending(self).await
-    }
-
-    async fn insert_plugin_version(
-        &self,
-        version: PluginVersion,
-        bytes: Vec<u8>,
-    ) -> Result<(PluginVersion, bool), StoreError> {
-        plugins::insert(self, version, bytes).await
-    }
-
-    async fn plugin_versions(&self) -> Result<Vec<PluginVersion>, StoreError> {
-        plugins::all(self).await
-    }
-
-    async fn plugin_bytes(&self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        plugins::bytes(self, sha256).await
-    }
-
-    async fn delete_plugin_version(
-        &self,
-        shop: &str,
-        name: &PluginName,
-        version: &str,
-    ) -> Result<Deleted, StoreError> {
-        plugins::delete(self, shop, name, version).await
-    }
 }
+
+crate::store::by_tables::store_by_tables!(Sqlite);

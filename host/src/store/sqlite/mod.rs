@@ -11,7 +11,7 @@ mod contract;
 mod deliveries;
 mod events;
 mod plugins;
-mod schema;
+pub(crate) mod schema;
 mod shops;
 mod text;
 mod timers;

@@ -128,6 +128,7 @@ pub(super) fn migrate_to(
     last: usize,
 ) -> Result<(), StoreError> {
     let done: usize = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    crate::store::check_schema(done, MIGRATIONS.len())?;
     for (n, step) in MIGRATIONS.iter().enumerate().take(last).skip(done) {
         conn.execute_batch("BEGIN")?;
         let ran = match step {
@@ -143,6 +144,16 @@ pub(super) fn migrate_to(
         }
     }
     Ok(())
+}
+
+/// Marks the database at `path` as migrated to `version` (tests of a newer
+/// Kait's database).
+#[cfg(test)]
+pub(crate) fn set_version(path: &std::path::Path, version: usize) {
+    Connection::open(path)
+        .unwrap()
+        .pragma_update(None, "user_version", version)
+        .unwrap();
 }
 
 fn seal_webhook_secrets(conn: &Connection, cipher: &Cipher) -> Result<(), StoreError> {

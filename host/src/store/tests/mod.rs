@@ -19,9 +19,67 @@ use crate::domain::{
 const DAY: Duration = Duration::from_secs(24 * 3600);
 const LEASE: Millis = 60_000;
 
-/// A store in `dir`, as `kait serve` would open it.
-fn open(dir: &tempfile::TempDir) -> SharedStore {
-    super::open(&dir.path().join("kait.db"), &[7; 32]).unwrap()
+/// Where a test's store lives: a SQLite file in a fresh folder, or, when
+/// `KAIT_TEST_POSTGRES` names a PostgreSQL server, a fresh database on it.
+struct Place {
+    dir: tempfile::TempDir,
+    scratch: Option<super::postgres::scratch::Scratch>,
+}
+
+impl Place {
+    async fn new() -> Self {
+        let scratch = match std::env::var("KAIT_TEST_POSTGRES") {
+            Ok(server) => Some(
+                super::postgres::scratch::Scratch::create(&server)
+                    .await
+                    .expect("a scratch database on KAIT_TEST_POSTGRES"),
+            ),
+            Err(_) => None,
+        };
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+            scratch,
+        }
+    }
+
+    fn data(&self) -> String {
+        match &self.scratch {
+            Some(scratch) => scratch.url.clone(),
+            None => self.dir.path().join("kait.db").display().to_string(),
+        }
+    }
+
+    /// The store, opened as `kait serve` would with `key`.
+    async fn open_with(&self, key: &[u8; 32]) -> Result<SharedStore, StoreError> {
+        Ok(super::open(&self.data(), key).await?.store)
+    }
+
+    /// The store, opened as `kait serve` would.
+    async fn open(&self) -> SharedStore {
+        self.open_with(&[7; 32]).await.unwrap()
+    }
+
+    /// Marks the database as migrated further than this Kait knows.
+    async fn migrate_as_a_newer_kait(&self) {
+        match &self.scratch {
+            Some(scratch) => scratch
+                .execute("UPDATE kait_schema SET version = version + 1")
+                .await
+                .unwrap(),
+            None => super::sqlite::schema::set_version(&self.dir.path().join("kait.db"), 99),
+        }
+    }
+
+    /// Everything the backend keeps of the webhooks, as text.
+    async fn raw_webhooks(&self) -> String {
+        match &self.scratch {
+            Some(scratch) => scratch.text_of("webhooks").await.unwrap(),
+            None => {
+                let file = std::fs::read(self.dir.path().join("kait.db")).unwrap();
+                String::from_utf8_lossy(&file).into_owned()
+            }
+        }
+    }
 }
 
 /// Shop `s` on Premium with webhook `wh_1` subscribed to `events`.
@@ -57,11 +115,8 @@ async fn shop_with_webhook(store: &SharedStore, now: Millis, events: &[&str]) {
         .unwrap();
 }
 
-async fn store_with_one_delivery(
-    dir: &tempfile::TempDir,
-    clock: &ManualClock,
-) -> (SharedStore, String) {
-    let store = open(dir);
+async fn store_with_one_delivery(place: &Place, clock: &ManualClock) -> (SharedStore, String) {
+    let store = place.open().await;
     let now = clock.now();
     shop_with_webhook(&store, now, &["order.paid"]).await;
     let event = NewEvent {
@@ -96,9 +151,9 @@ fn failure(claimed: &Claimed, at: Millis, next: Next) -> AttemptRecord {
 
 #[tokio::test]
 async fn a_lease_that_runs_out_returns_the_delivery_and_voids_the_late_answer() {
-    let dir = tempfile::tempdir().unwrap();
+    let place = Place::new().await;
     let clock = ManualClock::new(1_700_000_000_000);
-    let (store, id) = store_with_one_delivery(&dir, &clock).await;
+    let (store, id) = store_with_one_delivery(&place, &clock).await;
     let first = store.claim(clock.now(), LEASE, 10).await.unwrap();
     assert_eq!(first.len(), 1);
     clock.advance(Duration::from_millis(LEASE as u64 - 1));
@@ -134,9 +189,9 @@ async fn a_lease_that_runs_out_returns_the_delivery_and_voids_the_late_answer() 
 
 #[tokio::test]
 async fn five_days_of_failures_disable_the_webhook() {
-    let dir = tempfile::tempdir().unwrap();
+    let place = Place::new().await;
     let clock = ManualClock::new(1_700_000_000_000);
-    let (store, id) = store_with_one_delivery(&dir, &clock).await;
+    let (store, id) = store_with_one_delivery(&place, &clock).await;
     for day in 0..=5 {
         let claimed = store.claim(clock.now(), LEASE, 1).await.unwrap();
         assert_eq!(claimed.len(), 1, "day {day}");
@@ -173,8 +228,8 @@ async fn five_days_of_failures_disable_the_webhook() {
 
 #[tokio::test]
 async fn a_webhook_reads_back_as_written_and_its_secrets_stay_sealed_on_disk() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+    let place = Place::new().await;
+    let store = place.open().await;
     shop_with_webhook(&store, 1, &["order.paid", "order.packed"]).await;
     let webhook = store.webhook("s", "wh_1").await.unwrap().unwrap();
     assert_eq!(webhook.events.as_slice(), ["order.paid", "order.packed"]);
@@ -182,23 +237,43 @@ async fn a_webhook_reads_back_as_written_and_its_secrets_stay_sealed_on_disk() {
     assert_eq!(webhook.signing_secret, "whsec_x");
     assert!(webhook.config.contains("example.com/hook"));
     store.close().await;
-    let file = std::fs::read(dir.path().join("kait.db")).unwrap();
-    let text = String::from_utf8_lossy(&file);
+    let text = place.raw_webhooks().await;
     assert!(!text.contains("whsec_x") && !text.contains("example.com/hook"));
-    let reopened = open(&dir);
+    let reopened = place.open().await;
     let again = reopened.webhook("s", "wh_1").await.unwrap().unwrap();
     assert_eq!(again, webhook);
 }
 
 #[tokio::test]
-async fn the_wrong_key_cannot_read_secrets() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir);
+async fn the_wrong_key_is_refused_at_open() {
+    let place = Place::new().await;
+    let store = place.open().await;
     shop_with_webhook(&store, 1, &["order.paid"]).await;
     store.close().await;
-    let other = super::open(&dir.path().join("kait.db"), &[8; 32]).unwrap();
     assert!(matches!(
-        other.webhook("s", "wh_1").await,
-        Err(StoreError::Corrupt(_))
+        place.open_with(&[8; 32]).await.map(drop),
+        Err(StoreError::Key(_))
     ));
+    let store = place.open().await;
+    assert_eq!(
+        store
+            .webhook("s", "wh_1")
+            .await
+            .unwrap()
+            .unwrap()
+            .signing_secret,
+        "whsec_x"
+    );
+}
+
+#[tokio::test]
+async fn a_database_migrate_as_a_newer_kait_is_refused_with_the_reason() {
+    let place = Place::new().await;
+    place.open().await.close().await;
+    place.migrate_as_a_newer_kait().await;
+    let refused = place.open_with(&[7; 32]).await.map(drop);
+    let Err(error @ StoreError::NewerSchema { .. }) = refused else {
+        panic!("opened a newer Kait's database: {refused:?}");
+    };
+    assert!(error.to_string().contains("newer Kait"), "{error}");
 }

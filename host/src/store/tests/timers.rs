@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::{SharedStore, open, shop_with_webhook};
+use super::{Place, SharedStore, shop_with_webhook};
 use crate::clock::{Clock, ManualClock, Millis, rfc3339};
 use crate::domain::NewEvent;
 use crate::domain::abandonment::{ABANDONED, effect};
@@ -19,16 +19,20 @@ const MINUTE: Duration = Duration::from_secs(60);
 struct Shop {
     store: SharedStore,
     clock: ManualClock,
-    dir: tempfile::TempDir,
+    place: Place,
 }
 
 impl Shop {
     async fn open() -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        let place = Place::new().await;
         let clock = ManualClock::new(T0);
-        let store = open(&dir);
+        let store = place.open().await;
         shop_with_webhook(&store, T0, &[ABANDONED]).await;
-        Self { store, clock, dir }
+        Self {
+            store,
+            clock,
+            place,
+        }
     }
 
     /// Posts an event of `kind` for checkout 42, created at `created`.
@@ -116,7 +120,7 @@ async fn a_deadline_that_passes_while_kait_is_down_fires_at_start() {
     shop.post("checkout.started", "e1", T0, "cart").await;
     shop.store.close().await;
     shop.clock.advance(3 * 60 * MINUTE);
-    let store = open(&shop.dir);
+    let store = shop.place.open().await;
     let now = shop.clock.now();
     assert_eq!(store.fire_timers(now, 1000).await.unwrap().fired, 1);
     assert_eq!(store.fire_timers(now, 1000).await.unwrap().fired, 0);

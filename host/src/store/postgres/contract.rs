@@ -1,0 +1,48 @@
+//! The [`Store`](crate::store::Store) interface on PostgreSQL: the backend's own
+//! four methods here, the rest one call each into the file that owns its table
+//! (see `store/by_tables.rs`).
+
+use super::{Postgres, deliveries, events, execute, maybe, one, plugins, shops, timers, webhooks};
+use crate::clock::Millis;
+use crate::domain::abandonment::Fired;
+use crate::domain::{
+    AttemptRecord, Claimed, Delivery, DeliveryPage, Ingested, NewEvent, NewShop, Plan, PluginName,
+    PluginVersion, Shop, StoredEvent, Webhook,
+};
+use crate::store::{Deleted, StoreError};
+
+impl Postgres {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.scalar::<i32>("SELECT 1").await?;
+        Ok(())
+    }
+
+    async fn shut(&self) {
+        self.pool.close();
+    }
+
+    async fn meta_get(&self, key: &'static str) -> Result<Option<String>, StoreError> {
+        let client = self.client().await?;
+        maybe(&client, "SELECT value FROM meta WHERE key = $1", &[&key])
+            .await?
+            .map(|row| Ok(row.try_get(0)?))
+            .transpose()
+    }
+
+    async fn meta_put(&self, key: &'static str, value: String) -> Result<String, StoreError> {
+        let client = self.client().await?;
+        execute(
+            &client,
+            "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            &[&key, &value],
+        )
+        .await?;
+        Ok(
+            one(&client, "SELECT value FROM meta WHERE key = $1", &[&key])
+                .await?
+                .try_get(0)?,
+        )
+    }
+}
+
+crate::store::by_tables::store_by_tables!(Postgres);
