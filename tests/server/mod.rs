@@ -102,15 +102,21 @@ impl Place {
 
     /// Rows of `table` (a table name, optionally followed by a `WHERE` clause).
     pub fn count(&self, table: &str) -> u64 {
+        self.number(&format!("SELECT count(*) FROM {table}")) as u64
+    }
+
+    /// The number `sql` selects, on either backend (NULL reads as 0).
+    pub fn number(&self, sql: &str) -> i64 {
         match &self.scratch {
-            Some(scratch) => scratch.count_blocking(table).unwrap(),
+            Some(scratch) => scratch.number_blocking(sql).unwrap(),
             None => rusqlite::Connection::open_with_flags(
                 self.sqlite_file().unwrap(),
                 rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
             )
             .unwrap()
-            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
-            .unwrap(),
+            .query_row(sql, [], |r| r.get::<_, Option<i64>>(0))
+            .unwrap()
+            .unwrap_or(0),
         }
     }
 

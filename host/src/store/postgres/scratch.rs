@@ -51,11 +51,14 @@ impl Scratch {
         Ok(rows[0].try_get(0)?)
     }
 
-    /// Rows in `table`, from outside any async runtime.
-    pub fn count_blocking(&self, table: &str) -> Result<u64, StoreError> {
-        let (url, sql) = (self.url.clone(), format!("SELECT count(*) FROM {table}"));
-        let count: i64 = on_own_thread(async move { Ok(query(&url, &sql).await?[0].try_get(0)?) })?;
-        Ok(count as u64)
+    /// The number `sql` selects (a `bigint`; NULL reads as 0), from outside
+    /// any async runtime.
+    pub fn number_blocking(&self, sql: &str) -> Result<i64, StoreError> {
+        let (url, sql) = (self.url.clone(), sql.to_string());
+        on_own_thread(async move {
+            let found: Option<i64> = query(&url, &sql).await?[0].try_get(0)?;
+            Ok(found.unwrap_or(0))
+        })
     }
 
     /// Every row of every table, as text, from outside any async runtime.
