@@ -50,6 +50,9 @@ pub enum EventError {
     /// `occurred_at` is not an RFC 3339 date-time.
     #[error("occurred_at {0:?} is not an RFC 3339 date-time")]
     BadTime(String),
+    /// `id` is empty, longer than [`MAX_ID_CHARS`], or holds control characters.
+    #[error("the event id must be 1-{MAX_ID_CHARS} characters, none of them control characters")]
+    BadId,
 }
 
 #[derive(Deserialize)]
@@ -92,6 +95,10 @@ fn depth(json: &str) -> usize {
     deepest
 }
 
+/// The longest event id, in characters: ids are the idempotency key, kept in an
+/// index.
+pub const MAX_ID_CHARS: usize = 255;
+
 /// Parses and checks an event in the JSON format above, and turns it into the WIT
 /// record plugins receive. A missing `id` is derived from the event's content, so
 /// the same text always gets the same id.
@@ -120,6 +127,11 @@ pub fn parse(text: &str) -> Result<Event, EventError> {
         serde_json::from_str(envelope.data.get()).map_err(|_| EventError::MissingCheckout)?;
     if !data.checkout.is_some_and(|c| c.get().starts_with('{')) {
         return Err(EventError::MissingCheckout);
+    }
+    if let Some(id) = &envelope.id
+        && (id.is_empty() || id.chars().count() > MAX_ID_CHARS || id.contains(char::is_control))
+    {
+        return Err(EventError::BadId);
     }
     let id = envelope
         .id
@@ -158,6 +170,19 @@ pub fn sample(kind: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_id_with_control_characters_or_none_at_all_is_refused() {
+        for id in ["", "a\u{0}b", "line\nbreak", &"x".repeat(MAX_ID_CHARS + 1)] {
+            let mut event: serde_json::Value =
+                serde_json::from_str(sample("order.paid").unwrap()).unwrap();
+            event["id"] = id.into();
+            assert!(
+                matches!(parse(&event.to_string()), Err(EventError::BadId)),
+                "{id:?}"
+            );
+        }
+    }
 
     #[test]
     fn every_sample_parses_as_its_own_type() {

@@ -61,7 +61,13 @@ pub enum TimerEffect {
     },
 }
 
-/// The timer effect of `event`, if it has one.
+/// The longest checkout id that gets a timer (its `checkout.abandoned` id,
+/// `evt_abandoned_<id>`, must fit an event id).
+pub const MAX_CHECKOUT_ID_CHARS: usize = 200;
+
+/// The timer effect of `event`, if it has one. A checkout id that is empty,
+/// longer than [`MAX_CHECKOUT_ID_CHARS`] or holds control characters gets none:
+/// the event is delivered as usual, without a timer.
 pub fn effect(event: &Event) -> Option<TimerEffect> {
     // Most events touch no timer: decide by type before parsing the payload again.
     const TIMED: [&str; 4] = [
@@ -76,7 +82,13 @@ pub fn effect(event: &Event) -> Option<TimerEffect> {
     let data: Value = serde_json::from_str(&event.payload).ok()?;
     let checkout = &data["checkout"];
     let id = match &checkout["id"] {
-        Value::String(id) if !id.is_empty() => id.clone(),
+        Value::String(id)
+            if !id.is_empty()
+                && id.chars().count() <= MAX_CHECKOUT_ID_CHARS
+                && !id.contains(char::is_control) =>
+        {
+            id.clone()
+        }
         Value::Number(id) => id.to_string(),
         _ => return None,
     };

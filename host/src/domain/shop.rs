@@ -90,10 +90,10 @@ impl ShopName {
     /// Checks and trims a name (`invalid_name`).
     pub fn parse(name: &str) -> Result<Self, Refused> {
         let name = name.trim();
-        if name.is_empty() || name.len() > 200 {
+        if name.is_empty() || name.chars().any(char::is_control) || name.len() > 200 {
             return Err(Refused::invalid(
                 "invalid_name",
-                "name must be 1-200 characters",
+                "name must be 1-200 characters, none of them control characters",
             ));
         }
         Ok(Self(name.to_string()))

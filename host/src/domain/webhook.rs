@@ -47,10 +47,10 @@ impl WebhookName {
     /// Checks and trims a name (`invalid_name`).
     pub fn parse(name: &str) -> Result<Self, Refused> {
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
+        if name.is_empty() || name.chars().any(char::is_control) || name.chars().count() > 100 {
             return Err(Refused::invalid(
                 "invalid_name",
-                "name must be 1-100 characters",
+                "name must be 1-100 characters, none of them control characters",
             ));
         }
         Ok(Self(name.to_string()))

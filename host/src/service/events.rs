@@ -23,6 +23,7 @@ fn refusal(error: EventError) -> Refused {
         EventError::UnknownType(_) => "unknown_event_type",
         EventError::MissingCheckout => "missing_checkout",
         EventError::BadTime(_) => "invalid_occurred_at",
+        EventError::BadId => "invalid_event_id",
     };
     Refused::invalid(code, error.to_string())
 }

@@ -160,6 +160,21 @@ mod tests {
     }
 
     #[test]
+    fn postgresql_needs_the_key_configured_as_every_host_needs_the_same() {
+        let refused = key_for("postgres://127.0.0.1/kait", None).unwrap_err();
+        assert!(refused.contains("secret_key"), "{refused}");
+        let configured = STANDARD.encode([3u8; 32]);
+        assert_eq!(
+            key_for("postgres://127.0.0.1/kait", Some(&configured)).unwrap(),
+            [3; 32]
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("kait.db").display().to_string();
+        assert_eq!(key_for(&data, None).unwrap(), key_for(&data, None).unwrap());
+        assert!(dir.path().join("kait.key").exists());
+    }
+
+    #[test]
     fn the_key_file_is_made_once_and_kept() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("kait.db.key");

@@ -12,7 +12,9 @@ use std::collections::HashMap;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-use super::{Postgres, StoreError, execute, maybe, one as one_row, rows, webhooks};
+use super::{
+    Postgres, StoreError, execute, maybe, one as one_row, retrying, rows, storable, webhooks,
+};
 use crate::clock::Millis;
 use crate::domain::{
     Attempt, AttemptRecord, Attempted, Claimed, Delivery, DeliveryPage, DeliveryStatus, NewEvent,
@@ -92,6 +94,20 @@ async fn get<C: GenericClient>(
 
 async fn record<C: GenericClient>(client: &C, record: &AttemptRecord) -> Result<bool, StoreError> {
     let (r, a) = (record, &record.attempted);
+    if matches!(
+        r.webhook,
+        WebhookEffect::Failed(_) | WebhookEffect::Disable(_)
+    ) {
+        // The webhook's row before the delivery's, as pausing takes them.
+        execute(
+            client,
+            "SELECT 1 FROM webhooks WHERE id = (SELECT webhook_id FROM deliveries WHERE id = $1)
+             FOR NO KEY UPDATE",
+            &[&r.delivery],
+        )
+        .await?;
+    }
+    let error = storable(a.error.as_deref());
     let found = maybe(
         client,
         "SELECT w.id, w.status, d.attempts FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
@@ -121,7 +137,7 @@ async fn record<C: GenericClient>(client: &C, record: &AttemptRecord) -> Result<
             &status,
             &n,
             &next_at,
-            &a.error,
+            &error,
             &(a.at + a.duration_ms as i64),
         ],
     )
@@ -137,7 +153,7 @@ async fn record<C: GenericClient>(client: &C, record: &AttemptRecord) -> Result<
             &(a.duration_ms as i64),
             &a.outcome,
             &a.error_kind,
-            &a.error,
+            &error,
             &a.plugin,
             &a.logs.get(),
             &a.requests.get(),
@@ -253,11 +269,14 @@ pub(super) async fn record_attempt(
     db: &Postgres,
     attempt: AttemptRecord,
 ) -> Result<bool, StoreError> {
-    let mut client = db.client().await?;
-    let tx = client.transaction().await?;
-    let kept = record(&tx, &attempt).await?;
-    tx.commit().await?;
-    Ok(kept)
+    retrying(|| async {
+        let mut client = db.client().await?;
+        let tx = client.transaction().await?;
+        let kept = record(&tx, &attempt).await?;
+        tx.commit().await?;
+        Ok(kept)
+    })
+    .await
 }
 
 pub(super) async fn next_due(db: &Postgres) -> Result<Option<Millis>, StoreError> {
@@ -337,6 +356,15 @@ pub(super) async fn page(
 }
 
 pub(super) async fn retry(
+    db: &Postgres,
+    shop: &str,
+    id: &str,
+    now: Millis,
+) -> Result<Option<Delivery>, StoreError> {
+    retrying(|| retry_once(db, shop, id, now)).await
+}
+
+async fn retry_once(
     db: &Postgres,
     shop: &str,
     id: &str,

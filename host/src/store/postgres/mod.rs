@@ -184,6 +184,39 @@ async fn check_durable<C: GenericClient>(client: &C) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Runs a transaction again (up to 5 times) when PostgreSQL aborted it to
+/// break a deadlock or a serialization conflict: it changed nothing then. Hosts
+/// take a webhook's row before its deliveries' where they can, so this is rare
+/// (a failing webhook recovering while it is paused).
+async fn retrying<T, F, Fut>(mut transaction: F) -> Result<T, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, StoreError>>,
+{
+    let mut tries = 1;
+    loop {
+        match transaction().await {
+            Err(StoreError::Database(message))
+                if tries < 5
+                    && (message.starts_with("40P01:") || message.starts_with("40001:")) =>
+            {
+                tracing::debug!("transaction retried: {message}");
+                tries += 1;
+            }
+            done => return done,
+        }
+    }
+}
+
+/// Free text from plugins and destinations (an error message) as PostgreSQL
+/// text can hold it: a NUL becomes U+FFFD.
+fn storable(text: Option<&str>) -> Option<std::borrow::Cow<'_, str>> {
+    text.map(|text| match text.contains('\0') {
+        true => text.replace('\0', "\u{FFFD}").into(),
+        false => text.into(),
+    })
+}
+
 /// A stored value that does not read back.
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())

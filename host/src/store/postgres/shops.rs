@@ -6,7 +6,7 @@ use std::time::Duration;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-use super::{Postgres, StoreError, execute, maybe, rows, webhooks};
+use super::{Postgres, StoreError, execute, maybe, retrying, rows, webhooks};
 use crate::clock::Millis;
 use crate::domain::{NewShop, Plan, Shop, WebhookStatus};
 
@@ -88,6 +88,15 @@ pub(super) async fn by_key(db: &Postgres, hash: String) -> Result<Option<String>
 }
 
 pub(super) async fn set_plan(
+    db: &Postgres,
+    id: &str,
+    plan: Plan,
+    now: Millis,
+) -> Result<Option<(Shop, Vec<String>)>, StoreError> {
+    retrying(|| set_plan_once(db, id, plan, now)).await
+}
+
+async fn set_plan_once(
     db: &Postgres,
     id: &str,
     plan: Plan,

@@ -5,7 +5,7 @@
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-use super::{Postgres, StoreError, corrupt, execute, maybe, rows};
+use super::{Postgres, StoreError, corrupt, execute, maybe, retrying, rows, storable};
 use crate::clock::Millis;
 use crate::domain::{EventTypes, PluginRef, Webhook, WebhookName, WebhookStatus};
 use crate::store::sealing::Cipher;
@@ -65,7 +65,7 @@ pub(super) async fn set_status<C: GenericClient>(
         "UPDATE webhooks SET status = $2, disabled_reason = $3, updated_at = $4,
              failing_since = CASE WHEN $2 = 'active' THEN NULL ELSE failing_since END
          WHERE id = $1",
-        &[&id, &status, &reason, &now],
+        &[&id, &status, &storable(reason), &now],
     )
     .await?;
     if status == WebhookStatus::Active {
@@ -140,6 +140,14 @@ pub(super) async fn update(
     webhook: Webhook,
     now: Millis,
 ) -> Result<Option<Webhook>, StoreError> {
+    retrying(|| update_once(db, &webhook, now)).await
+}
+
+async fn update_once(
+    db: &Postgres,
+    webhook: &Webhook,
+    now: Millis,
+) -> Result<Option<Webhook>, StoreError> {
     let mut client = db.client().await?;
     let tx = client.transaction().await?;
     let old = maybe(
@@ -192,6 +200,10 @@ pub(super) async fn rotate_secret(
 }
 
 pub(super) async fn delete(db: &Postgres, shop: &str, id: &str) -> Result<bool, StoreError> {
+    retrying(|| delete_once(db, shop, id)).await
+}
+
+async fn delete_once(db: &Postgres, shop: &str, id: &str) -> Result<bool, StoreError> {
     let mut client = db.client().await?;
     let tx = client.transaction().await?;
     let exists = maybe(
