@@ -45,10 +45,10 @@ pub struct Server {
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
     /// The service could not be built.
-    #[error("{0}")]
+    #[error(transparent)]
     Service(#[from] OpenError),
     /// The store refused.
-    #[error("{0}")]
+    #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]

@@ -94,7 +94,7 @@ pub enum RegistryError {
         source: CallError,
     },
     /// The stored versions could not be read.
-    #[error("{0}")]
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 

@@ -17,7 +17,7 @@ pub enum UploadError {
     #[error("{0}")]
     Name(String),
     /// The component failed a check, or did not compile.
-    #[error("{0}")]
+    #[error(transparent)]
     Load(#[from] LoadError),
     /// Compiling took longer than the cap.
     #[error("compiling the component took longer than {0:?}; make it smaller")]
@@ -26,7 +26,7 @@ pub enum UploadError {
     #[error("the component's info() {0}")]
     Info(String),
     /// The store refused.
-    #[error("{0}")]
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 

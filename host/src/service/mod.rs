@@ -36,16 +36,16 @@ pub use webhooks::{WebhookChanges, WebhookInput};
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     /// The store could not be opened.
-    #[error("{0}")]
+    #[error(transparent)]
     Store(#[from] StoreError),
     /// The plugin runtime could not start.
-    #[error("{0}")]
+    #[error(transparent)]
     Runtime(#[from] StartError),
     /// A built-in plugin could not be loaded.
-    #[error("{0}")]
+    #[error(transparent)]
     Registry(#[from] RegistryError),
     /// The HTTP client could not be built.
-    #[error("cannot build the HTTP client: {0}")]
+    #[error("cannot build the HTTP client")]
     Client(#[from] reqwest::Error),
 }
 

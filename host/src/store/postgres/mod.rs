@@ -37,7 +37,10 @@ impl From<tokio_postgres::Error> for StoreError {
     fn from(error: tokio_postgres::Error) -> Self {
         match error.as_db_error() {
             Some(db) => StoreError::Database(format!("{}: {}", db.code().code(), db.message())),
-            None => StoreError::Database(error.to_string()),
+            None => match std::error::Error::source(&error) {
+                Some(cause) => StoreError::Database(format!("{error}: {cause}")),
+                None => StoreError::Database(error.to_string()),
+            },
         }
     }
 }
