@@ -110,3 +110,44 @@ async fn a_change_through_one_host_is_resolved_by_the_other() {
     assert_eq!(seen.version, first.row.version);
     assert_eq!(one.versions("acme", "mine").await.unwrap().len(), 1);
 }
+
+/// A host whose listener was cut off may have missed news: told that anything
+/// may have changed, its registry reads every plugin from the store again.
+#[tokio::test]
+async fn news_missed_during_a_gap_is_made_up_by_reading_everything_again() {
+    let place = crate::server::Place::new();
+    let store = kait::store::open(&place.data(), &[7; 32])
+        .await
+        .unwrap()
+        .store;
+    store
+        .create_shop(NewShop {
+            id: ShopId::parse("acme").unwrap(),
+            name: ShopName::parse("Acme").unwrap(),
+            plan: Plan::Premium,
+            key_hash: "-".into(),
+            created_at: NOW,
+        })
+        .await
+        .unwrap();
+    // Two hosts that do not hear each other.
+    let (heard_by_one, heard_by_other): (
+        Arc<dyn Bulletin<PluginChanged>>,
+        Arc<dyn Bulletin<PluginChanged>>,
+    ) = (
+        Arc::new(LocalBulletin::default()),
+        Arc::new(LocalBulletin::default()),
+    );
+    let one = host(&store, &heard_by_one).await;
+    let other = host(&store, &heard_by_other).await;
+    let name = PluginName::parse("mine").unwrap();
+    let http = kait::builtin::get("http").unwrap().to_vec();
+    let cap = Duration::from_secs(120);
+    one.upload("acme", &name, http, cap, NOW).await.unwrap();
+    assert!(
+        other.versions("acme", "mine").await.is_none(),
+        "no news, no change"
+    );
+    heard_by_other.publish(PluginChanged::anything());
+    assert_eq!(other.versions("acme", "mine").await.unwrap().len(), 1);
+}

@@ -73,11 +73,35 @@ pub struct PluginChanged {
     pub name: String,
 }
 
+impl PluginChanged {
+    /// Any plugin may have changed (news was missed): read them all again.
+    pub fn anything() -> Self {
+        Self {
+            shop: String::new(),
+            name: String::new(),
+        }
+    }
+
+    /// Whether this is [`PluginChanged::anything`].
+    pub fn is_anything(&self) -> bool {
+        self.shop.is_empty()
+    }
+}
+
 /// A shop key (by its hash) no longer opens anything.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KeyRevoked {
     /// SHA-256 of the key.
     pub hash: String,
+}
+
+impl KeyRevoked {
+    /// Any key may have been revoked (news was missed): forget every cached one.
+    pub fn anything() -> Self {
+        Self {
+            hash: String::new(),
+        }
+    }
 }
 
 /// Every signal the service uses.

@@ -17,6 +17,7 @@ impl Registry {
             let mut heard = self.inner.heard.lock().unwrap();
             loop {
                 match heard.try_recv() {
+                    Ok(news) if news.is_anything() => changed.push(None),
                     Ok(news) => changed.push(Some(news)),
                     Err(broadcast::error::TryRecvError::Lagged(_)) => changed.push(None),
                     Err(_) => break,

@@ -60,6 +60,9 @@ impl Keys {
         let mut revoked = self.revoked.lock().unwrap();
         loop {
             match revoked.try_recv() {
+                Ok(news) if news == KeyRevoked::anything() => {
+                    self.known.lock().unwrap().clear();
+                }
                 Ok(news) => {
                     self.known.lock().unwrap().remove(&news.hash);
                 }

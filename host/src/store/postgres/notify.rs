@@ -7,9 +7,11 @@
 //!   one each.
 //! - News (a plugin changed, a key was revoked) is sent whole, as JSON.
 //! - A host ignores its own notifications (each carries the sender's id).
-//! - When the listener's connection drops it reconnects, and rings every wake-up
-//!   in case it missed one; the workers' one-second poll of the next due time is
-//!   the fallback in between.
+//! - When the listener's connection drops it reconnects, then rings every
+//!   wake-up and tells this host that any plugin or key may have changed (the
+//!   registry reads every plugin again, the key cache empties), as news may have
+//!   been missed; the workers' one-second poll of the next due time is the
+//!   fallback in between.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -190,6 +192,8 @@ impl Heard {
     fn missed(&self) {
         self.deliveries.here.notify_one();
         self.timers.here.notify_one();
+        let _ = self.plugins.send(PluginChanged::anything());
+        let _ = self.keys.send(KeyRevoked::anything());
     }
 }
 
