@@ -13,11 +13,13 @@
 //! | plugin names and references | [`PluginName`], [`PluginRef`] |
 //! | disabling a webhook that keeps failing | [`DisableRule`] |
 //! | checkout abandonment | [`abandonment`] |
+//! | the page's portal links and sessions | [`PortalLink`], [`Session`] |
 
 pub mod abandonment;
 mod delivery;
 mod event;
 mod plugin;
+mod portal;
 mod refused;
 mod shop;
 mod text;
@@ -29,6 +31,7 @@ pub use delivery::{
 };
 pub use event::{CreatedDelivery, Ingested, NewEvent, StoredEvent};
 pub use plugin::{Pin, PluginName, PluginRef, PluginVersion, VERSION_LEN, version_of};
+pub use portal::{PortalLink, Session};
 pub use refused::{Refused, RefusedKind};
 pub use shop::{NewShop, Plan, Shop, ShopId, ShopName};
 pub use webhook::{DisableRule, EventTypes, Webhook, WebhookName, WebhookStatus};

@@ -172,6 +172,34 @@ macro_rules! store_by_tables {
                 timers::pending(self).await
             }
 
+            async fn create_portal_link(&self, link: PortalLink) -> Result<(), StoreError> {
+                sessions::create_link(self, link).await
+            }
+
+            async fn redeem_portal_link(
+                &self,
+                hash: String,
+                now: Millis,
+            ) -> Result<Option<String>, StoreError> {
+                sessions::redeem_link(self, hash, now).await
+            }
+
+            async fn create_session(&self, session: Session) -> Result<(), StoreError> {
+                sessions::create(self, session).await
+            }
+
+            async fn session(
+                &self,
+                hash: String,
+                now: Millis,
+            ) -> Result<Option<Session>, StoreError> {
+                sessions::one(self, hash, now).await
+            }
+
+            async fn end_session(&self, hash: String) -> Result<bool, StoreError> {
+                sessions::end(self, hash).await
+            }
+
             async fn insert_plugin_version(
                 &self,
                 version: PluginVersion,

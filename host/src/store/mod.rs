@@ -28,7 +28,7 @@ use crate::clock::Millis;
 use crate::domain::abandonment::Fired;
 use crate::domain::{
     AttemptRecord, Claimed, Delivery, DeliveryPage, Ingested, NewEvent, NewShop, Plan, PluginName,
-    PluginVersion, Shop, StoredEvent, Webhook,
+    PluginVersion, PortalLink, Session, Shop, StoredEvent, Webhook,
 };
 use crate::signals::Signals;
 
@@ -212,6 +212,22 @@ pub trait Store: Send + Sync + 'static {
     async fn next_timer(&self) -> Result<Option<Millis>, StoreError>;
     /// Pending timers.
     async fn pending_timers(&self) -> Result<u64, StoreError>;
+
+    /// Keeps a new portal link.
+    async fn create_portal_link(&self, link: PortalLink) -> Result<(), StoreError>;
+    /// Uses up the portal link whose token hashes to `hash`: its shop if it was
+    /// unused and unexpired at `now`; `None` otherwise. A link opens once.
+    async fn redeem_portal_link(
+        &self,
+        hash: String,
+        now: Millis,
+    ) -> Result<Option<String>, StoreError>;
+    /// Keeps a new session.
+    async fn create_session(&self, session: Session) -> Result<(), StoreError>;
+    /// The session whose token hashes to `hash`, if it has not ended by `now`.
+    async fn session(&self, hash: String, now: Millis) -> Result<Option<Session>, StoreError>;
+    /// Ends a session (signing out); `false` if there was none.
+    async fn end_session(&self, hash: String) -> Result<bool, StoreError>;
 
     /// Keeps an uploaded version. The same bytes under the same shop and name
     /// give back the version already kept (`false`: nothing new was stored).

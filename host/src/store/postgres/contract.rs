@@ -2,12 +2,14 @@
 //! four methods here, the rest one call each into the file that owns its table
 //! (see `store/by_tables.rs`).
 
-use super::{Postgres, deliveries, events, execute, maybe, one, plugins, shops, timers, webhooks};
+use super::{
+    Postgres, deliveries, events, execute, maybe, one, plugins, sessions, shops, timers, webhooks,
+};
 use crate::clock::Millis;
 use crate::domain::abandonment::Fired;
 use crate::domain::{
     AttemptRecord, Claimed, Delivery, DeliveryPage, Ingested, NewEvent, NewShop, Plan, PluginName,
-    PluginVersion, Shop, StoredEvent, Webhook,
+    PluginVersion, PortalLink, Session, Shop, StoredEvent, Webhook,
 };
 use crate::store::{Deleted, StoreError};
 

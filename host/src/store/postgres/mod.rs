@@ -16,6 +16,7 @@ pub mod notify;
 mod plugins;
 mod schema;
 pub mod scratch;
+mod sessions;
 mod shops;
 mod text;
 mod timers;

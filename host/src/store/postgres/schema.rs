@@ -8,7 +8,8 @@ use super::{StoreError, execute, maybe};
 /// Held while migrating, so two hosts starting at once do not both migrate.
 const MIGRATION_LOCK: i64 = 0x6b61_6974; // "kait"
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -100,7 +101,24 @@ CREATE TABLE plugin_versions (
     created_at BIGINT NOT NULL,
     UNIQUE (shop_id, name, version)
 );
-"#];
+"#,
+    // The merchant page's portal links and sessions, by the hash of their token.
+    r#"
+CREATE TABLE portal_links (
+    hash       TEXT PRIMARY KEY,
+    shop_id    TEXT NOT NULL REFERENCES shops(id),
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    used_at    BIGINT
+);
+CREATE TABLE sessions (
+    hash       TEXT PRIMARY KEY,
+    shop_id    TEXT NOT NULL REFERENCES shops(id),
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+"#,
+];
 
 /// Applies the migrations not yet run, in one transaction.
 pub(super) async fn migrate(client: &mut deadpool_postgres::Client) -> Result<(), StoreError> {

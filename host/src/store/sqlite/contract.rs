@@ -4,12 +4,12 @@
 
 use rusqlite::OptionalExtension;
 
-use super::{Sqlite, deliveries, events, plugins, shops, timers, webhooks};
+use super::{Sqlite, deliveries, events, plugins, sessions, shops, timers, webhooks};
 use crate::clock::Millis;
 use crate::domain::abandonment::Fired;
 use crate::domain::{
     AttemptRecord, Claimed, Delivery, DeliveryPage, Ingested, NewEvent, NewShop, Plan, PluginName,
-    PluginVersion, Shop, StoredEvent, Webhook,
+    PluginVersion, PortalLink, Session, Shop, StoredEvent, Webhook,
 };
 use crate::store::{Deleted, StoreError};
 

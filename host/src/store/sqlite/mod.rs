@@ -12,6 +12,7 @@ mod deliveries;
 mod events;
 mod plugins;
 pub(crate) mod schema;
+mod sessions;
 mod shops;
 mod text;
 mod timers;

@@ -115,6 +115,22 @@ CREATE TABLE plugin_versions (
     UNIQUE (shop_id, name, version)
 );
 "#),
+    // The merchant page's portal links and sessions, by the hash of their token.
+    Sql(r#"
+CREATE TABLE portal_links (
+    hash       TEXT PRIMARY KEY,
+    shop_id    TEXT NOT NULL REFERENCES shops(id),
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at    INTEGER
+);
+CREATE TABLE sessions (
+    hash       TEXT PRIMARY KEY,
+    shop_id    TEXT NOT NULL REFERENCES shops(id),
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+"#),
 ];
 
 pub(super) fn migrate(conn: &Connection, cipher: &Cipher) -> Result<(), StoreError> {

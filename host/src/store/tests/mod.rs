@@ -2,6 +2,7 @@
 //! that are ignored, webhooks disabled after five days of failures, and the
 //! abandonment timers. Time is moved by hand.
 
+mod portal;
 mod timers;
 
 use std::time::Duration;
