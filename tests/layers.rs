@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, u8)] = &[
     ("server", 7),
     ("api", 6),
+    ("web", 6),
     ("service", 5),
     ("worker", 4),
     ("abandonment", 4),

@@ -21,6 +21,7 @@ mod ingest;
 mod instances;
 mod layers;
 mod loading;
+mod page;
 mod plugins;
 mod registry;
 mod sandbox;

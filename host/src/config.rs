@@ -83,6 +83,19 @@ pub struct ServeConfig {
     pub cache_dir: Option<PathBuf>,
     /// Log filter, in `tracing_subscriber::EnvFilter` syntax.
     pub log: String,
+    /// How long a portal link stays usable if unused.
+    #[serde(with = "humantime_serde")]
+    pub portal_link_ttl: Duration,
+    /// How long a merchant's session on the page lasts at most.
+    #[serde(with = "humantime_serde")]
+    pub session_ttl: Duration,
+    /// The address merchants reach Kait at (e.g. `https://hooks.example.com`),
+    /// used in portal links; `https` makes the session cookie `Secure`. Unset:
+    /// the address the request came to.
+    pub public_url: Option<String>,
+    /// Origins allowed to embed the page in a frame (e.g. the platform's own
+    /// `https://shop.example.com`); empty: none may.
+    pub frame_ancestors: Vec<String>,
 }
 
 impl Default for ServeConfig {
@@ -124,6 +137,10 @@ impl Default for ServeConfig {
             plugins: BTreeMap::new(),
             cache_dir: None,
             log: "info".to_string(),
+            portal_link_ttl: minutes(10),
+            session_ttl: minutes(12 * 60),
+            public_url: None,
+            frame_ancestors: Vec::new(),
         }
     }
 }
@@ -200,6 +217,23 @@ impl ServeConfig {
             && key.len() < 16
         {
             return invalid("admin_key must be at least 16 characters");
+        }
+        if let Some(public) = &self.public_url
+            && !url::Url::parse(public)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        {
+            return invalid(
+                "public_url must be an http(s) address, e.g. https://hooks.example.com",
+            );
+        }
+        if let Some(origin) = self
+            .frame_ancestors
+            .iter()
+            .find(|o| !o.starts_with("https://") && !o.starts_with("http://"))
+        {
+            return Err(ConfigError::Invalid(format!(
+                "frame_ancestors holds origins like https://shop.example.com, not {origin:?}"
+            )));
         }
         Ok(())
     }

@@ -37,4 +37,5 @@ pub mod service;
 pub mod signals;
 pub mod signing;
 pub mod store;
+pub mod web;
 pub mod worker;

@@ -77,7 +77,8 @@ impl Server {
             .local_addr()
             .map_err(|source| ServerError::Bind { addr, source })?;
         let (stop, stopping) = watch::channel(false);
-        let router = api::router(service.clone(), admin_hash);
+        let router =
+            api::router(service.clone(), admin_hash).merge(crate::web::router(service.clone()));
         let mut api_stop = stopping.clone();
         let api = tokio::spawn(async move {
             axum::serve(listener, router)

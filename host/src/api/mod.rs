@@ -12,6 +12,7 @@ mod events;
 mod extract;
 mod ops;
 mod plugins;
+mod portal;
 mod schema;
 mod shops;
 mod webhooks;
@@ -91,6 +92,7 @@ pub fn router(service: Arc<Service>, admin_hash: String) -> Router {
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(shops::create, shops::list))
         .routes(routes!(shops::get, shops::update))
+        .routes(routes!(portal::create))
         .routes(routes!(webhooks::create, webhooks::list))
         .routes(routes!(webhooks::get, webhooks::update, webhooks::delete))
         .routes(routes!(webhooks::pause))

@@ -10,6 +10,7 @@ mod events;
 pub mod keys;
 mod operations;
 mod plugins;
+pub mod portal;
 mod shops;
 mod webhooks;
 

@@ -10,7 +10,12 @@ pub(super) async fn create_link(db: &Postgres, link: PortalLink) -> Result<(), S
     execute(
         &client,
         "INSERT INTO portal_links (hash, shop_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-        &[&link.hash, &link.shop_id, &link.created_at, &link.expires_at],
+        &[
+            &link.hash,
+            &link.shop_id,
+            &link.created_at,
+            &link.expires_at,
+        ],
     )
     .await?;
     Ok(())

@@ -30,7 +30,9 @@ async fn a_portal_link_opens_once_and_only_before_it_expires() {
     assert_eq!(opened.unwrap().as_deref(), Some("s"));
     let again = store.redeem_portal_link("used".into(), NOW + 2).await;
     assert_eq!(again.unwrap(), None, "a link opens once");
-    let late = store.redeem_portal_link("late".into(), NOW + TEN_MINUTES).await;
+    let late = store
+        .redeem_portal_link("late".into(), NOW + TEN_MINUTES)
+        .await;
     assert_eq!(late.unwrap(), None, "an expired link opens nothing");
     let unknown = store.redeem_portal_link("never".into(), NOW).await;
     assert_eq!(unknown.unwrap(), None);
@@ -49,7 +51,10 @@ async fn a_session_ends_at_its_time_or_when_signed_out() {
         .await
         .unwrap();
 
-    assert_eq!(store.session("h1".into(), NOW + 1).await.unwrap(), Some(session));
+    assert_eq!(
+        store.session("h1".into(), NOW + 1).await.unwrap(),
+        Some(session)
+    );
     let ended = NOW + hour.as_millis() as i64;
     assert_eq!(store.session("h1".into(), ended).await.unwrap(), None);
     assert!(store.end_session("h2".into()).await.unwrap());
