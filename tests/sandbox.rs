@@ -37,7 +37,7 @@ fn assert_still_healthy(runtime: &Runtime, plugin: &Plugin) {
 
 #[test]
 fn an_infinite_loop_is_stopped_at_the_deadline() {
-    let runtime = common::runtime();
+    let runtime = common::runtime_with_deadline(Duration::from_millis(100));
     let plugin = hostile(&runtime);
     let called = run(&runtime, &plugin, "loop");
     assert_limit(&called, Limit::Deadline);

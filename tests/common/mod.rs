@@ -15,11 +15,23 @@ pub fn cache_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("kait-cache")
 }
 
+/// A runtime's settings for tests: the disk cache under the target directory,
+/// and a 2 s deadline, so a call that is not about the deadline passes on a
+/// machine busy with other builds (the deadline's own test sets 100 ms).
 pub fn config() -> RuntimeConfig {
-    RuntimeConfig {
+    let mut config = RuntimeConfig {
         cache_dir: Some(cache_dir()),
         ..RuntimeConfig::default()
-    }
+    };
+    config.limits.deadline = std::time::Duration::from_secs(2);
+    config
+}
+
+/// A runtime whose calls stop after `deadline`.
+pub fn runtime_with_deadline(deadline: std::time::Duration) -> Runtime {
+    let mut config = config();
+    config.limits.deadline = deadline;
+    Runtime::new(config).expect("runtime starts")
 }
 
 pub fn runtime() -> Runtime {
