@@ -63,6 +63,8 @@ const ROUTES: &[(Method, &str, Body, [u16; 5])] = &[
     (Method::PATCH,  "/v1/shops/{shop}", Json(r#"{"plan": "premium"}"#), [401, 401, 404, 403, 200]),
     (Method::PATCH,  "/v1/shops/{shop}",
         Json(r#"{"abandonment_window_minutes": 60}"#),                   [401, 401, 404, 200, 200]),
+    // A one-time link into the shop's page: the platform (admin) or the shop.
+    (Method::POST,   "/v1/shops/{shop}/portal-sessions",      Empty,     [401, 401, 404, 201, 201]),
     // Webhooks.
     (Method::POST,   "/v1/shops/{shop}/webhooks",
         Json(r#"{"name": "n{n}", "plugin": "http", "config": {"url": "{url}/n{n}"}}"#),
