@@ -94,6 +94,12 @@ impl Service {
             .ok()
     }
 
+    /// The plugin version `plugin` names for `shop` (its schema builds the
+    /// page's form).
+    pub async fn plugin_entry(&self, shop: &str, plugin: &str) -> Result<Arc<Entry>, Error> {
+        Ok(self.named(shop, plugin).await?.0)
+    }
+
     /// Creates a webhook.
     pub async fn create_webhook(&self, shop: &str, input: WebhookInput) -> Result<Webhook, Error> {
         self.eligible(shop).await?;

@@ -11,6 +11,8 @@
 //!   `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer`.
 
 pub mod catalogue;
+mod edit;
+pub mod form;
 mod pages;
 pub mod session;
 
@@ -42,6 +44,11 @@ pub fn router(service: Arc<Service>) -> Router {
         .route("/sign-out", post(pages::sign_out))
         .route("/lang/{code}", get(pages::switch_lang))
         .route("/settings/webhooks", get(pages::webhooks))
+        .route("/settings/webhooks/new", get(edit::new).post(edit::create))
+        .route(
+            "/settings/webhooks/{id}/edit",
+            get(edit::edit).post(edit::update),
+        )
         .route(
             "/settings/webhooks/{id}/delete",
             get(pages::confirm_delete).post(pages::delete),

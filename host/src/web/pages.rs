@@ -20,12 +20,13 @@ use crate::domain::{DeliveryPage, Refused, WebhookStatus};
 use crate::service;
 
 /// Every template, by name.
-pub const TEMPLATES: [(&str, &str); 5] = [
+pub const TEMPLATES: [(&str, &str); 6] = [
     ("base.html", include_str!("templates/base.html")),
     ("sign_in.html", include_str!("templates/sign_in.html")),
     ("message.html", include_str!("templates/message.html")),
     ("webhooks.html", include_str!("templates/webhooks.html")),
     ("delete.html", include_str!("templates/delete.html")),
+    ("edit.html", include_str!("templates/edit.html")),
 ];
 
 static TEMPLATE_ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -36,6 +37,11 @@ static TEMPLATE_ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     }
     env
 });
+
+/// Renders `name` in `lang` with `page`, answering `status`.
+pub(super) fn render_status(status: StatusCode, name: &str, lang: Lang, page: Value) -> Response {
+    (status, render(name, lang, page)).into_response()
+}
 
 /// Renders `name` in `lang` with `page` (the catalogue is `t`).
 fn render(name: &str, lang: Lang, page: Value) -> Response {
@@ -105,12 +111,12 @@ pub fn failure(lang: Lang, error: &service::Error) -> Response {
 #[derive(serde::Deserialize)]
 pub struct Posted {
     #[serde(default)]
-    csrf: String,
+    pub(super) csrf: String,
 }
 
 /// The refusal of a form that is not this session's, or comes from another
 /// site; `None` when it may go on.
-fn refused_form(
+pub(super) fn refused_form(
     state: &WebState,
     headers: &HeaderMap,
     signed: &Signed,
