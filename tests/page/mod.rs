@@ -7,6 +7,7 @@
 
 mod access;
 mod forms;
+mod log;
 
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};

@@ -1,6 +1,8 @@
 //! The merchant's Settings → Webhooks page, served by `kait serve` itself:
-//! server-rendered HTML (minijinja templates and a stylesheet embedded in the
-//! binary; no script), in Malay and English from one catalogue.
+//! server-rendered HTML (minijinja templates, a stylesheet and one small
+//! script, all embedded in the binary), in Malay and English from one
+//! catalogue. The pages work without the script; it only refreshes the
+//! delivery log in place.
 //!
 //! - Getting in: a one-time portal link the platform asks the API for
 //!   (`POST /v1/shops/{shop}/portal-sessions`), or the sign-in form with the shop
@@ -13,6 +15,7 @@
 pub mod catalogue;
 mod edit;
 pub mod form;
+mod log;
 mod pages;
 pub mod session;
 
@@ -53,8 +56,12 @@ pub fn router(service: Arc<Service>) -> Router {
             "/settings/webhooks/{id}/delete",
             get(pages::confirm_delete).post(pages::delete),
         )
+        .route("/settings/webhooks/{id}/deliveries", get(log::deliveries))
+        .route("/settings/webhooks/{id}/test", post(log::send_test))
+        .route("/settings/deliveries/{id}/retry", post(log::retry))
         .route("/settings/webhooks/{id}/{action}", post(pages::set_status))
         .route("/assets/kait.css", get(stylesheet))
+        .route("/assets/kait.js", get(script))
         .layer(middleware::from_fn_with_state(state.clone(), headers))
         .with_state(state)
 }
@@ -63,6 +70,14 @@ async fn stylesheet() -> Response {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
         include_str!("assets/kait.css"),
+    )
+        .into_response()
+}
+
+async fn script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("assets/kait.js"),
     )
         .into_response()
 }

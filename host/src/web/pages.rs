@@ -20,13 +20,14 @@ use crate::domain::{DeliveryPage, Refused, WebhookStatus};
 use crate::service;
 
 /// Every template, by name.
-pub const TEMPLATES: [(&str, &str); 6] = [
+pub const TEMPLATES: [(&str, &str); 7] = [
     ("base.html", include_str!("templates/base.html")),
     ("sign_in.html", include_str!("templates/sign_in.html")),
     ("message.html", include_str!("templates/message.html")),
     ("webhooks.html", include_str!("templates/webhooks.html")),
     ("delete.html", include_str!("templates/delete.html")),
     ("edit.html", include_str!("templates/edit.html")),
+    ("deliveries.html", include_str!("templates/deliveries.html")),
 ];
 
 static TEMPLATE_ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
