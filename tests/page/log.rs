@@ -49,9 +49,12 @@ async fn send_test_and_the_log_with_hostile_text_shown_as_text() {
     let mut hostile: serde_json::Value =
         serde_json::from_str(include_str!("../../examples/events/order.processing.json")).unwrap();
     hostile["shop"] = "mirfaith".into();
-    let (status, _) = kait.event("mirfaith", &key, &hostile).await;
+    let (status, accepted) = kait.event("mirfaith", &key, &hostile).await;
     assert_eq!(status, StatusCode::ACCEPTED);
     receiver.next().await;
+    let sent = accepted["deliveries"][0]["id"].as_str().unwrap();
+    kait.delivery_until("mirfaith", &key, sent, |d| d["status"] == "succeeded")
+        .await;
     let (_, _, log) = page
         .get(&format!("/settings/webhooks/{id}/deliveries"))
         .await;
@@ -64,33 +67,28 @@ async fn send_test_and_the_log_with_hostile_text_shown_as_text() {
         "the text is there, escaped"
     );
 
-    // A failing delivery: filtered by status, then retried.
-    receiver.answer([Reply::status(500)]);
-    kait.event(
-        "mirfaith",
-        &key,
-        &crate::server::event("order.paid", "mirfaith", "fails-once"),
-    )
-    .await;
-    receiver.next().await;
-    let failing = kait
-        .get(
-            &format!("/v1/shops/mirfaith/webhooks/{id}/deliveries?limit=1"),
+    // A delivery that fails until it is dead: found by the status filter, then
+    // retried with the button.
+    receiver.answer(std::iter::repeat_n(Reply::status(500), 4));
+    let (_, accepted) = kait
+        .event(
+            "mirfaith",
             &key,
+            &crate::server::event("order.paid", "mirfaith", "dies"),
         )
-        .await
-        .1["data"][0]["id"]
+        .await;
+    let failing = accepted["deliveries"][0]["id"]
         .as_str()
         .unwrap()
         .to_string();
-    let (_, _, pending) = page
-        .get(&format!(
-            "/settings/webhooks/{id}/deliveries?status=pending"
-        ))
+    kait.delivery_until("mirfaith", &key, &failing, |d| d["status"] == "dead")
+        .await;
+    let (_, _, dead) = page
+        .get(&format!("/settings/webhooks/{id}/deliveries?status=dead"))
         .await;
     assert!(
-        pending.contains(&failing) && !pending.contains(delivery),
-        "only the pending one"
+        dead.contains(&failing) && !dead.contains(delivery),
+        "only the dead one"
     );
     let (status, _) = page
         .post(
@@ -100,7 +98,6 @@ async fn send_test_and_the_log_with_hostile_text_shown_as_text() {
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    receiver.next().await;
     kait.delivery_until("mirfaith", &key, &failing, |d| d["status"] == "succeeded")
         .await;
 }
