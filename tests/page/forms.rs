@@ -204,3 +204,55 @@ async fn sheets_columns_are_edited_as_rows() {
         "the key is never sent to the page"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_template_preview_shows_the_message_and_a_syntax_error_with_its_line() {
+    let kait = Kait::start(&[]);
+    let key = kait.shop("mirfaith", "premium").await;
+    let (page, csrf) = merchant(&kait, "mirfaith", &key).await;
+    let fields = |template: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("plugin", "telegram".to_string()),
+            ("status", "active".to_string()),
+            ("name", "Kedai TG".to_string()),
+            ("events", "order.paid".to_string()),
+            ("config.bot_token", TOKEN.to_string()),
+            ("config.chat_id", "-1001234567890".to_string()),
+            ("config.template", template.to_string()),
+            ("sample", "order.processing".to_string()),
+        ]
+    };
+    let form = fields("<b>Pesanan {{ checkout.id }}</b>\n{{ checkout.customer.last_name }}");
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, html) = page.post("/settings/webhooks/preview", &form, None).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let at = html
+        .find("id=\"telegram-preview\">")
+        .expect("the message as Telegram shows it");
+    let message = &html[at..html[at..].find("</div>").unwrap() + at];
+    assert!(message.contains("<b>Pesanan "), "{message}");
+    assert!(
+        !message.contains("<script"),
+        "the event's markup is text: {message}"
+    );
+    assert!(!html.contains(TOKEN), "the token is masked in the preview");
+    only_webhook_count(&kait, &key, 0).await;
+
+    let broken = fields("Pesanan {% if checkout.id %}\n{{ checkout.id }");
+    let broken: Vec<(&str, &str)> = broken.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, html) = page.post("/settings/webhooks/preview", &broken, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let at = html.find("id=\"form-error\">").expect("the refusal above the form");
+    let error = &html[at..html[at..].find("</p>").unwrap() + at];
+    assert!(error.contains("line 2"), "the error names its line: {error}");
+}
+
+async fn only_webhook_count(kait: &Kait, key: &str, expected: usize) {
+    let (_, list) = kait.get("/v1/shops/mirfaith/webhooks", key).await;
+    assert_eq!(
+        list["data"].as_array().unwrap().len(),
+        expected,
+        "nothing saved"
+    );
+}

@@ -18,9 +18,11 @@ use super::WebState;
 use super::catalogue::{self, Lang};
 use super::form::{self, FieldError};
 use super::pages::{failure, refused_form, render_status};
+use super::preview::Preview;
 use super::session::Signed;
+use crate::domain::PluginRef;
 use crate::domain::WebhookStatus;
-use crate::service::{self, WebhookChanges, WebhookInput};
+use crate::service::{self, DryRunInput, WebhookChanges, WebhookInput};
 
 /// `?plugin=` on the form's address: the plugin to configure.
 #[derive(serde::Deserialize)]
@@ -48,6 +50,10 @@ struct Shown<'a> {
     config: &'a Value,
     error: Option<String>,
     field_error: Option<FieldError>,
+    /// The webhook being edited, if it exists.
+    webhook: Option<&'a str>,
+    /// The template preview, when asked for.
+    preview: Option<Preview>,
 }
 
 async fn page(state: &WebState, signed: &Signed, shown: Shown<'_>, status: StatusCode) -> Response {
@@ -106,6 +112,9 @@ async fn page(state: &WebState, signed: &Signed, shown: Shown<'_>, status: Statu
         fields => form::fields(&schema, &masked),
         error => shown.error,
         field_error,
+        webhook => shown.webhook,
+        preview => shown.preview,
+        samples => crate::events::TYPES,
     };
     render_status(status, "edit.html", lang, page)
 }
@@ -140,6 +149,8 @@ pub async fn new(
         config: &Value::Null,
         error: None,
         field_error: None,
+        webhook: None,
+        preview: None,
     };
     page(&state, &signed, shown, StatusCode::OK).await
 }
@@ -170,6 +181,8 @@ pub async fn edit(
         config: &config,
         error: None,
         field_error: None,
+        webhook: Some(&id),
+        preview: None,
     };
     page(&state, &signed, shown, StatusCode::OK).await
 }
@@ -271,6 +284,8 @@ async fn save(
         config: &config,
         error: Some(error),
         field_error,
+        webhook: id.as_deref(),
+        preview: None,
     };
     page(&state, &signed, shown, StatusCode::UNPROCESSABLE_ENTITY).await
 }
@@ -330,4 +345,89 @@ pub async fn update(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     save(state, headers, signed, Some(id), pairs).await
+}
+
+/// `POST /settings/webhooks/preview`: the form as filled in, run by the plugin
+/// on a sample event through the dry run (nothing is sent or saved); the
+/// requests it would send appear under the form.
+pub async fn preview(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    signed: Signed,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let lang = signed.lang;
+    let field = |key: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .filter(|v| !v.is_empty())
+    };
+    let (webhook, sample) = (field("webhook"), field("sample"));
+    let posted = match read(&state, &signed, pairs).await {
+        Ok(posted) => posted,
+        Err(error) => return failure(lang, &error),
+    };
+    let token = super::pages::Posted {
+        csrf: posted.csrf.clone(),
+    };
+    if let Some(refused) = refused_form(&state, &headers, &signed, &token) {
+        return refused;
+    }
+    let (heading, action) = match &webhook {
+        Some(id) => (
+            strings(lang)["edit_webhook"],
+            format!("/settings/webhooks/{id}/edit"),
+        ),
+        None => (
+            strings(lang)["add_webhook"],
+            "/settings/webhooks/new".to_string(),
+        ),
+    };
+    let mut config = posted.config.as_ref().cloned().unwrap_or(Value::Null);
+    let ran = async {
+        let entry = state
+            .service
+            .plugin_entry(signed.shop(), &posted.plugin)
+            .await?;
+        if let Some(id) = &webhook {
+            let saved = state.service.webhook(signed.shop(), id).await?;
+            if saved.plugin.name.as_str() == entry.name {
+                let old: Value = serde_json::from_str(&saved.config).unwrap_or_default();
+                entry.secrets.keep_unchanged(&mut config, &old);
+            }
+        }
+        let reference = PluginRef::parse(&posted.plugin)?;
+        let version = reference.pin.exact().unwrap_or("latest").to_string();
+        let input = DryRunInput {
+            event: None,
+            sample: sample.clone(),
+            config: config.clone(),
+        };
+        state
+            .service
+            .dry_run(signed.shop(), reference.name.as_str(), &version, input)
+            .await
+    }
+    .await;
+    let (preview, error) = match ran {
+        Ok(run) => (Some(Preview::of(&run)), None),
+        Err(service::Error::Refused(refused)) => (None, Some(refused.message)),
+        Err(error) => return failure(lang, &error),
+    };
+    let shown = Shown {
+        action,
+        heading,
+        status: posted.status.as_str(),
+        name: &posted.name,
+        events: &posted.events,
+        plugin: &posted.plugin,
+        config: &config,
+        error,
+        field_error: posted.config.err(),
+        webhook: webhook.as_deref(),
+        preview,
+    };
+    page(&state, &signed, shown, StatusCode::OK).await
 }

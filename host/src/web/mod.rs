@@ -17,6 +17,7 @@ mod edit;
 pub mod form;
 mod log;
 mod pages;
+mod preview;
 pub mod session;
 
 use std::sync::Arc;
@@ -48,6 +49,7 @@ pub fn router(service: Arc<Service>) -> Router {
         .route("/lang/{code}", get(pages::switch_lang))
         .route("/settings/webhooks", get(pages::webhooks))
         .route("/settings/webhooks/new", get(edit::new).post(edit::create))
+        .route("/settings/webhooks/preview", post(edit::preview))
         .route(
             "/settings/webhooks/{id}/edit",
             get(edit::edit).post(edit::update),
