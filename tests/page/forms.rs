@@ -243,9 +243,14 @@ async fn the_template_preview_shows_the_message_and_a_syntax_error_with_its_line
     let broken: Vec<(&str, &str)> = broken.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (status, html) = page.post("/settings/webhooks/preview", &broken, None).await;
     assert_eq!(status, StatusCode::OK);
-    let at = html.find("id=\"form-error\">").expect("the refusal above the form");
+    let at = html
+        .find("id=\"form-error\">")
+        .expect("the refusal above the form");
     let error = &html[at..html[at..].find("</p>").unwrap() + at];
-    assert!(error.contains("line 2"), "the error names its line: {error}");
+    assert!(
+        error.contains("line 2"),
+        "the error names its line: {error}"
+    );
 }
 
 async fn only_webhook_count(kait: &Kait, key: &str, expected: usize) {

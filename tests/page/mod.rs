@@ -8,6 +8,7 @@
 mod access;
 mod forms;
 mod log;
+mod plugins;
 
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};

@@ -12,11 +12,13 @@
 //!   `default-src 'self'`), `frame-ancestors` from the `frame_ancestors` setting,
 //!   `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer`.
 
+mod abandonment;
 pub mod catalogue;
 mod edit;
 pub mod form;
 mod log;
 mod pages;
+mod plugins;
 mod preview;
 pub mod session;
 
@@ -48,6 +50,10 @@ pub fn router(service: Arc<Service>) -> Router {
         .route("/sign-out", post(pages::sign_out))
         .route("/lang/{code}", get(pages::switch_lang))
         .route("/settings/webhooks", get(pages::webhooks))
+        .route(
+            "/settings/abandonment",
+            get(abandonment::form).post(abandonment::save),
+        )
         .route("/settings/webhooks/new", get(edit::new).post(edit::create))
         .route("/settings/webhooks/preview", post(edit::preview))
         .route(
@@ -62,6 +68,19 @@ pub fn router(service: Arc<Service>) -> Router {
         .route("/settings/webhooks/{id}/test", post(log::send_test))
         .route("/settings/deliveries/{id}/retry", post(log::retry))
         .route("/settings/webhooks/{id}/{action}", post(pages::set_status))
+        .route(
+            "/settings/plugins",
+            get(plugins::list).post(plugins::upload),
+        )
+        .route("/settings/plugins/pin/{webhook}", post(plugins::pin))
+        .route(
+            "/settings/plugins/{name}/{version}/delete",
+            post(plugins::delete),
+        )
+        .route(
+            "/settings/plugins/{name}/{version}/dry-run",
+            post(plugins::dry_run),
+        )
         .route("/assets/kait.css", get(stylesheet))
         .route("/assets/kait.js", get(script))
         .layer(middleware::from_fn_with_state(state.clone(), headers))

@@ -20,7 +20,7 @@ use crate::domain::{DeliveryPage, Refused, WebhookStatus};
 use crate::service;
 
 /// Every template, by name.
-pub const TEMPLATES: [(&str, &str); 7] = [
+pub const TEMPLATES: [(&str, &str); 9] = [
     ("base.html", include_str!("templates/base.html")),
     ("sign_in.html", include_str!("templates/sign_in.html")),
     ("message.html", include_str!("templates/message.html")),
@@ -28,6 +28,11 @@ pub const TEMPLATES: [(&str, &str); 7] = [
     ("delete.html", include_str!("templates/delete.html")),
     ("edit.html", include_str!("templates/edit.html")),
     ("deliveries.html", include_str!("templates/deliveries.html")),
+    (
+        "abandonment.html",
+        include_str!("templates/abandonment.html"),
+    ),
+    ("plugins.html", include_str!("templates/plugins.html")),
 ];
 
 static TEMPLATE_ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
