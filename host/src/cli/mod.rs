@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_hosts;
+mod bench_page;
 mod bench_plugin;
 mod bench_registry;
 mod bench_timers;
@@ -48,6 +49,9 @@ enum Command {
     /// Measures a restart with many stored plugin versions: uploads, time to
     /// readiness, time to make every version ready, and compiles vs cache loads.
     BenchRegistry(bench_registry::BenchRegistry),
+    /// Measures the merchant's page with a full delivery log: the webhooks list
+    /// and the log, loaded one at a time.
+    BenchPage(bench_page::BenchPage),
 }
 
 pub fn main() -> ExitCode {
@@ -60,6 +64,7 @@ pub fn main() -> ExitCode {
         Command::BenchTimers(args) => bench_timers::run(args),
         Command::BenchPlugin(args) => bench_plugin::run(args),
         Command::BenchRegistry(args) => bench_registry::run(args),
+        Command::BenchPage(args) => bench_page::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

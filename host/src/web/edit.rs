@@ -109,7 +109,7 @@ async fn page(state: &WebState, signed: &Signed, shown: Shown<'_>, status: Statu
         events,
         plugin => shown.plugin,
         plugins,
-        fields => form::fields(&schema, &masked),
+        fields => labelled(form::fields(&schema, &masked), lang),
         error => shown.error,
         field_error,
         webhook => shown.webhook,
@@ -117,6 +117,17 @@ async fn page(state: &WebState, signed: &Signed, shown: Shown<'_>, status: Statu
         samples => crate::events::TYPES,
     };
     render_status(status, "edit.html", lang, page)
+}
+
+/// The catalogue's names for the built-ins' settings (`config_<name>`).
+fn labelled(mut fields: Vec<form::Field>, lang: Lang) -> Vec<form::Field> {
+    let strings = catalogue::strings(lang);
+    for field in &mut fields {
+        if let Some(label) = strings.get(format!("config_{}", field.name).as_str()) {
+            field.label = label.to_string();
+        }
+    }
+    fields
 }
 
 fn strings(lang: Lang) -> std::collections::BTreeMap<&'static str, &'static str> {

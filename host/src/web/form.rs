@@ -27,6 +27,9 @@ pub struct Field {
     pub name: String,
     /// The input's name in the form (`config.<name>`).
     pub input: String,
+    /// What the field is called on the page (the catalogue's `config_<name>`,
+    /// else the schema's `title`, else the property's name).
+    pub label: String,
     /// `text`, `url`, `textarea`, `secret`, `secret_json`, `number`, `checkbox`, `select`, `table` or `json`.
     pub kind: &'static str,
     /// The schema's description.
@@ -69,6 +72,7 @@ fn field(name: &str, property: &Value, current: Option<&Value>, required: bool) 
     let mut field = Field {
         name: name.to_string(),
         input: format!("config.{name}"),
+        label: property["title"].as_str().unwrap_or(name).to_string(),
         kind,
         description: property["description"].as_str().unwrap_or("").to_string(),
         required,
