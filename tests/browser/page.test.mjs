@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startKait, startReceiver, browser, newPage, shot, shop, portalLink, sendEvent, api } from './harness.mjs';
@@ -98,9 +99,26 @@ test('a Telegram token stays masked and kept; Sheets columns are edited as rows'
   await page.getByLabel('Columns 1 value').fill('{{ checkout.id }}');
   await shot(page, 'add-sheets');
   await page.getByRole('button', { name: 'Save' }).click();
-  // No service-account key: the plugin refuses, and says so above the form.
+  // No service-account key yet: the plugin refuses, above the form and next to the field.
   await page.locator('#form-error').waitFor();
+  await page.locator('#field-credentials .error').waitFor();
   assert.equal(await page.getByLabel('Columns 1 header').inputValue(), 'Pesanan', 'what was typed is kept');
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  await page.getByLabel('Service account key (JSON)').fill(JSON.stringify({
+    type: 'service_account', client_email: 'kait@kait-test.iam.gserviceaccount.com',
+    private_key: privateKey, token_uri: 'https://oauth2.googleapis.com/token',
+  }));
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('cell', { name: 'Jualan' }).waitFor();
+  const [, sheets] = await api(kait, 'GET', '/v1/shops/tg/webhooks', key);
+  const saved = sheets.data.find((h) => h.name === 'Jualan');
+  // The first row as typed over the default columns, the rest as offered.
+  assert.deepEqual(saved.config.columns[0], { header: 'Pesanan', value: '{{ checkout.id }}' });
+  assert.ok(!(await page.content()).includes('PRIVATE KEY'), 'the key never comes back to the page');
 });
 
 test('the template preview renders the message and shows a syntax error with its line', async () => {

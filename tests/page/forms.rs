@@ -261,3 +261,61 @@ async fn only_webhook_count(kait: &Kait, key: &str, expected: usize) {
         "nothing saved"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_preview_on_a_recent_real_event_and_a_refusal_next_to_its_field() {
+    let kait = Kait::start(&[]);
+    let key = kait.shop("mirfaith", "premium").await;
+    let hook = kait
+        .http_webhook("mirfaith", &key, "http://127.0.0.1:9/down")
+        .await;
+    let id = hook["id"].as_str().unwrap();
+    let (status, _) = kait
+        .event(
+            "mirfaith",
+            &key,
+            &event("order.paid", "mirfaith", "real-order-77"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (page, csrf) = merchant(&kait, "mirfaith", &key).await;
+    let (_, _, edit) = page.get(&format!("/settings/webhooks/{id}/edit")).await;
+    assert!(
+        edit.contains("value=\"event:real-order-77\""),
+        "the recent event is offered"
+    );
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("webhook", id),
+        ("plugin", "http"),
+        ("status", "active"),
+        ("name", "orders"),
+        ("events", "order.paid"),
+        ("config.url", "https://example.com/hook"),
+        ("sample", "event:real-order-77"),
+    ];
+    let (status, html) = page.post("/settings/webhooks/preview", &form, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let at = html.find("id=\"preview\"").expect("a preview");
+    assert!(
+        html[at..].contains("real-order-77"),
+        "the real event's data"
+    );
+
+    // The plugin's refusal names `url`: shown next to that field too.
+    let refused = [
+        ("csrf", csrf.as_str()),
+        ("plugin", "http"),
+        ("status", "active"),
+        ("name", "orders"),
+        ("events", "order.paid"),
+        ("config.method", "POST"),
+    ];
+    let (status, html) = page
+        .post(&format!("/settings/webhooks/{id}/edit"), &refused, None)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let at = html.find("id=\"field-url\"").unwrap();
+    let field = &html[at..at + html[at..].find("</div>").unwrap()];
+    assert!(field.contains("class=\"error\""), "{field}");
+}

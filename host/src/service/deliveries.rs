@@ -17,6 +17,35 @@ impl Service {
         Ok(self.store.deliveries(webhook, page).await?)
     }
 
+    /// The events most recently delivered to a webhook (newest first, at most
+    /// `limit`), as `(id, type)`: real data to preview a template on.
+    pub async fn recent_events(
+        &self,
+        shop: &str,
+        webhook: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, String)>, Error> {
+        let page = DeliveryPage {
+            limit: Some(limit),
+            ..DeliveryPage::default()
+        };
+        let (found, _) = self.deliveries(shop, webhook, page).await?;
+        Ok(found
+            .into_iter()
+            .map(|d| (d.event_id, d.event_type))
+            .collect())
+    }
+
+    /// A stored event of `shop`, as JSON.
+    pub async fn stored_event(&self, shop: &str, id: &str) -> Result<serde_json::Value, Error> {
+        let event = self
+            .store
+            .event(shop, id)
+            .await?
+            .ok_or_else(|| Refused::not_found(format!("event {id}")))?;
+        serde_json::from_str(&event.body).map_err(|e| Error::Internal(e.to_string()))
+    }
+
     /// One delivery with all its attempts.
     pub async fn delivery(&self, shop: &str, id: &str) -> Result<Delivery, Error> {
         self.store

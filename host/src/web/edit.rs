@@ -96,6 +96,15 @@ async fn page(state: &WebState, signed: &Signed, shown: Shown<'_>, status: Statu
             })
         })
         .collect();
+    // Recent real events of this webhook, to preview on besides the samples.
+    let recent: Vec<(String, String)> = match shown.webhook {
+        Some(id) => state
+            .service
+            .recent_events(signed.shop(), id, 5)
+            .await
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
     let field_error = shown
         .field_error
         .map(|e| context! { name => e.name, message => e.message });
@@ -115,6 +124,7 @@ async fn page(state: &WebState, signed: &Signed, shown: Shown<'_>, status: Statu
         webhook => shown.webhook,
         preview => shown.preview,
         samples => crate::events::TYPES,
+        recent,
     };
     render_status(status, "edit.html", lang, page)
 }
@@ -272,7 +282,10 @@ async fn save(
     let outcome = match &posted.config {
         Ok(config) => match submit(&state, &signed, id.as_deref(), &posted, config.clone()).await {
             Ok(()) => return Redirect::to("/settings/webhooks").into_response(),
-            Err(service::Error::Refused(refused)) => (config.clone(), refused.message, None),
+            Err(service::Error::Refused(refused)) => {
+                let named = named_field(&state, &signed, &posted.plugin, &refused.message).await;
+                (config.clone(), refused.message, named)
+            }
             Err(error) => return failure(lang, &error),
         },
         Err(field_error) => (
@@ -299,6 +312,38 @@ async fn save(
         preview: None,
     };
     page(&state, &signed, shown, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+/// The setting a refusal names (`` `url` ``, `url: …`, `config.url`), so the
+/// form can show the reason next to it too.
+async fn named_field(
+    state: &WebState,
+    signed: &Signed,
+    plugin: &str,
+    message: &str,
+) -> Option<FieldError> {
+    let entry = state
+        .service
+        .plugin_entry(signed.shop(), plugin)
+        .await
+        .ok()?;
+    let schema: Value = serde_json::from_str(&entry.info.config_schema).ok()?;
+    let name = schema["properties"].as_object()?.keys().find(|name| {
+        let quoted = format!("`{name}`");
+        let prefixed = [
+            format!("{name}:"),
+            format!("{name} "),
+            format!("config.{name}"),
+        ];
+        message.contains(&quoted)
+            || message.contains(&format!(" {name}:"))
+            || prefixed.iter().any(|p| message.starts_with(p.as_str()))
+            || message.contains(&format!("config.{name}"))
+    })?;
+    Some(FieldError {
+        name: name.clone(),
+        message: message.to_string(),
+    })
 }
 
 /// Creates (`id` is `None`) or changes the webhook as posted.
@@ -411,10 +456,17 @@ pub async fn preview(
         }
         let reference = PluginRef::parse(&posted.plugin)?;
         let version = reference.pin.exact().unwrap_or("latest").to_string();
-        let input = DryRunInput {
-            event: None,
-            sample: sample.clone(),
-            config: config.clone(),
+        let input = match sample.as_deref().and_then(|s| s.strip_prefix("event:")) {
+            Some(event) => DryRunInput {
+                event: Some(state.service.stored_event(signed.shop(), event).await?),
+                sample: None,
+                config: config.clone(),
+            },
+            None => DryRunInput {
+                event: None,
+                sample: sample.clone(),
+                config: config.clone(),
+            },
         };
         state
             .service
