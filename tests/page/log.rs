@@ -101,3 +101,42 @@ async fn send_test_and_the_log_with_hostile_text_shown_as_text() {
     kait.delivery_until("mirfaith", &key, &failing, |d| d["status"] == "succeeded")
         .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_logging_markup_is_shown_as_text() {
+    let kait = Kait::start(&[]);
+    let key = kait.shop("mirfaith", "premium").await;
+    let bytes = std::fs::read(crate::server::guests::KAIT_TEST_HOSTILE).unwrap();
+    let (status, uploaded) = kait.upload("mirfaith", &key, "noisy", bytes).await;
+    assert!(status.is_success(), "{uploaded}");
+    let hook = kait
+        .webhook(
+            "mirfaith",
+            &key,
+            serde_json::json!({"name": "noisy", "plugin": "noisy@latest",
+                "config": {"mode": "log", "message": "<img src=x onerror=alert(1)>"}}),
+        )
+        .await;
+    let id = hook["id"].as_str().unwrap();
+    let (status, _) = kait
+        .post(
+            &format!("/v1/shops/mirfaith/webhooks/{id}/test"),
+            &key,
+            serde_json::json!({}),
+        )
+        .await;
+    assert!(status.is_success());
+    let mut page = Visitor::new(&kait);
+    page.open(&portal_link(&kait, "mirfaith", &key).await).await;
+    let (_, _, log) = page
+        .get(&format!("/settings/webhooks/{id}/deliveries"))
+        .await;
+    assert!(
+        !log.contains("<img src=x"),
+        "no markup from the plugin's log"
+    );
+    assert!(
+        log.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "the literal text"
+    );
+}

@@ -136,6 +136,12 @@ impl Guest for Hostile {
                 return Ok(Action::Send(vec![request; 10_000]));
             }
             "request" => return Ok(Action::Send(vec![request_from(&config)])),
+            "log" => {
+                // Logs whatever the configuration says (hostile text for the page).
+                let spec: serde_json::Value = serde_json::from_str(&config).unwrap_or_default();
+                kait_pdk::log::info(spec["message"].as_str().unwrap_or(""));
+                "logged".to_string()
+            }
             _ => "ok".to_string(),
         };
         Ok(Action::Skip(report))
