@@ -28,12 +28,8 @@ async fn host(store: &SharedStore, bulletin: &Arc<dyn Bulletin<PluginChanged>>) 
         .unwrap()
 }
 
-fn latest() -> PluginRef {
-    PluginRef::parse("mine@latest").unwrap()
-}
-
-#[tokio::test]
-async fn a_change_through_one_host_is_resolved_by_the_other() {
+/// A store on the suite's backend with shop `acme` (keep the place alive).
+async fn store_with_acme() -> (crate::server::Place, SharedStore) {
     let place = crate::server::Place::new();
     let store = kait::store::open(&place.data(), &[7; 32])
         .await
@@ -49,6 +45,16 @@ async fn a_change_through_one_host_is_resolved_by_the_other() {
         })
         .await
         .unwrap();
+    (place, store)
+}
+
+fn latest() -> PluginRef {
+    PluginRef::parse("mine@latest").unwrap()
+}
+
+#[tokio::test]
+async fn a_change_through_one_host_is_resolved_by_the_other() {
+    let (_place, store) = store_with_acme().await;
     let bulletin: Arc<dyn Bulletin<PluginChanged>> = Arc::new(LocalBulletin::default());
     let (one, other) = (host(&store, &bulletin).await, host(&store, &bulletin).await);
     assert!(
@@ -115,21 +121,7 @@ async fn a_change_through_one_host_is_resolved_by_the_other() {
 /// may have changed, its registry reads every plugin from the store again.
 #[tokio::test]
 async fn news_missed_during_a_gap_is_made_up_by_reading_everything_again() {
-    let place = crate::server::Place::new();
-    let store = kait::store::open(&place.data(), &[7; 32])
-        .await
-        .unwrap()
-        .store;
-    store
-        .create_shop(NewShop {
-            id: ShopId::parse("acme").unwrap(),
-            name: ShopName::parse("Acme").unwrap(),
-            plan: Plan::Premium,
-            key_hash: "-".into(),
-            created_at: NOW,
-        })
-        .await
-        .unwrap();
+    let (_place, store) = store_with_acme().await;
     // Two hosts that do not hear each other.
     let (heard_by_one, heard_by_other): (
         Arc<dyn Bulletin<PluginChanged>>,

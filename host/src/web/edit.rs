@@ -160,9 +160,10 @@ pub async fn new(
         return failure(lang, &error);
     }
     let plugin = choice.plugin.unwrap_or_else(|| "http".into());
+    let (heading, action) = target(lang, None);
     let shown = Shown {
-        action: "/settings/webhooks/new".into(),
-        heading: strings(lang)["add_webhook"],
+        action,
+        heading,
         status: "active",
         name: "",
         events: &[],
@@ -192,9 +193,10 @@ pub async fn edit(
     let same_plugin = plugin == hook.plugin.to_string();
     let config = if same_plugin { saved } else { Value::Null };
     let events = hook.events.as_slice().to_vec();
+    let (heading, action) = target(signed.lang, Some(&id));
     let shown = Shown {
-        action: format!("/settings/webhooks/{id}/edit"),
-        heading: strings(signed.lang)["edit_webhook"],
+        action,
+        heading,
         status: hook.status.as_str(),
         name: hook.name.as_str(),
         events: &events,
@@ -250,6 +252,40 @@ async fn read(
     })
 }
 
+/// The form's heading and where it posts: Edit for an existing webhook,
+/// else Add Webhook.
+fn target(lang: Lang, webhook: Option<&str>) -> (&'static str, String) {
+    match webhook {
+        Some(id) => (
+            strings(lang)["edit_webhook"],
+            format!("/settings/webhooks/{id}/edit"),
+        ),
+        None => (
+            strings(lang)["add_webhook"],
+            "/settings/webhooks/new".to_string(),
+        ),
+    }
+}
+
+/// The posted form, read and CSRF-checked; the page to answer otherwise.
+async fn checked(
+    state: &WebState,
+    headers: &HeaderMap,
+    signed: &Signed,
+    pairs: Vec<(String, String)>,
+) -> Result<Posted, Response> {
+    let posted = read(state, signed, pairs)
+        .await
+        .map_err(|error| failure(signed.lang, &error))?;
+    let token = super::pages::Posted {
+        csrf: posted.csrf.clone(),
+    };
+    match refused_form(state, headers, signed, &token) {
+        Some(refused) => Err(refused),
+        None => Ok(posted),
+    }
+}
+
 /// Saves through the service; on a refusal, the form again with the reason.
 async fn save(
     state: WebState,
@@ -259,26 +295,11 @@ async fn save(
     pairs: Vec<(String, String)>,
 ) -> Response {
     let lang = signed.lang;
-    let posted = match read(&state, &signed, pairs).await {
+    let posted = match checked(&state, &headers, &signed, pairs).await {
         Ok(posted) => posted,
-        Err(error) => return failure(lang, &error),
+        Err(refused) => return refused,
     };
-    let token = super::pages::Posted {
-        csrf: posted.csrf.clone(),
-    };
-    if let Some(refused) = refused_form(&state, &headers, &signed, &token) {
-        return refused;
-    }
-    let (heading, action) = match &id {
-        Some(id) => (
-            strings(lang)["edit_webhook"],
-            format!("/settings/webhooks/{id}/edit"),
-        ),
-        None => (
-            strings(lang)["add_webhook"],
-            "/settings/webhooks/new".to_string(),
-        ),
-    };
+    let (heading, action) = target(lang, id.as_deref());
     let outcome = match &posted.config {
         Ok(config) => match submit(&state, &signed, id.as_deref(), &posted, config.clone()).await {
             Ok(()) => return Redirect::to("/settings/webhooks").into_response(),
@@ -421,26 +442,11 @@ pub async fn preview(
             .filter(|v| !v.is_empty())
     };
     let (webhook, sample) = (field("webhook"), field("sample"));
-    let posted = match read(&state, &signed, pairs).await {
+    let posted = match checked(&state, &headers, &signed, pairs).await {
         Ok(posted) => posted,
-        Err(error) => return failure(lang, &error),
+        Err(refused) => return refused,
     };
-    let token = super::pages::Posted {
-        csrf: posted.csrf.clone(),
-    };
-    if let Some(refused) = refused_form(&state, &headers, &signed, &token) {
-        return refused;
-    }
-    let (heading, action) = match &webhook {
-        Some(id) => (
-            strings(lang)["edit_webhook"],
-            format!("/settings/webhooks/{id}/edit"),
-        ),
-        None => (
-            strings(lang)["add_webhook"],
-            "/settings/webhooks/new".to_string(),
-        ),
-    };
+    let (heading, action) = target(lang, webhook.as_deref());
     let mut config = posted.config.as_ref().cloned().unwrap_or(Value::Null);
     let ran = async {
         let entry = state

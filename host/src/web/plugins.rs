@@ -52,6 +52,16 @@ struct Extra {
     preview: Option<(String, Preview)>,
 }
 
+impl Extra {
+    /// The list with a refusal above it.
+    fn error(message: String) -> Self {
+        Self {
+            error: Some(message),
+            ..Self::default()
+        }
+    }
+}
+
 async fn page(state: &WebState, signed: &Signed, extra: Extra, status: StatusCode) -> Response {
     let shop = signed.shop();
     let hooks = match state.service.webhooks(shop).await {
@@ -145,10 +155,7 @@ pub async fn upload(
             }
             Ok(None) => break,
             Err(error) => {
-                let extra = Extra {
-                    error: Some(format!("the upload could not be read: {error}")),
-                    ..Extra::default()
-                };
+                let extra = Extra::error(format!("the upload could not be read: {error}"));
                 return page(&state, &signed, extra, StatusCode::BAD_REQUEST).await;
             }
         }
@@ -163,10 +170,7 @@ pub async fn upload(
     {
         Ok(_) => Redirect::to("/settings/plugins").into_response(),
         Err(service::Error::Refused(refused)) => {
-            let extra = Extra {
-                error: Some(format!("{}: {}", refused.code, refused.message)),
-                ..Extra::default()
-            };
+            let extra = Extra::error(format!("{}: {}", refused.code, refused.message));
             page(&state, &signed, extra, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(error) => failure(signed.lang, &error),
@@ -212,10 +216,7 @@ pub async fn pin(
     {
         Ok(_) => Redirect::to("/settings/plugins").into_response(),
         Err(service::Error::Refused(refused)) => {
-            let extra = Extra {
-                error: Some(refused.message),
-                ..Extra::default()
-            };
+            let extra = Extra::error(refused.message);
             page(&state, &signed, extra, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(error) => failure(signed.lang, &error),
@@ -240,10 +241,7 @@ pub async fn delete(
     {
         Ok(()) => Redirect::to("/settings/plugins").into_response(),
         Err(service::Error::Refused(refused)) => {
-            let extra = Extra {
-                error: Some(refused.message),
-                ..Extra::default()
-            };
+            let extra = Extra::error(refused.message);
             page(&state, &signed, extra, StatusCode::CONFLICT).await
         }
         Err(error) => failure(signed.lang, &error),
@@ -285,10 +283,7 @@ pub async fn dry_run(
         text => match serde_json::from_str(text) {
             Ok(config) => config,
             Err(error) => {
-                let extra = Extra {
-                    error: Some(format!("the configuration is not JSON: {error}")),
-                    ..Extra::default()
-                };
+                let extra = Extra::error(format!("the configuration is not JSON: {error}"));
                 return page(&state, &signed, extra, StatusCode::UNPROCESSABLE_ENTITY).await;
             }
         },
@@ -308,10 +303,7 @@ pub async fn dry_run(
             preview: Some((run.plugin.clone(), Preview::of(&run))),
             ..Extra::default()
         },
-        Err(service::Error::Refused(refused)) => Extra {
-            error: Some(refused.message),
-            ..Extra::default()
-        },
+        Err(service::Error::Refused(refused)) => Extra::error(refused.message),
         Err(error) => return failure(signed.lang, &error),
     };
     page(&state, &signed, extra, StatusCode::OK).await
