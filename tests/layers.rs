@@ -21,6 +21,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("runtime", 0),
     ("events", 0),
     ("builtin", 0),
+    ("catalogue", 0),
     ("signing", 0),
     ("redact", 0),
     ("render", 0),

@@ -22,6 +22,7 @@
 pub mod abandonment;
 pub mod api;
 pub mod builtin;
+pub mod catalogue;
 pub mod clock;
 pub mod config;
 pub mod delivery;

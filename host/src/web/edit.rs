@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::WebState;
-use super::catalogue::{self, Lang};
+use crate::catalogue::{self, Lang};
 use super::form::{self, FieldError};
 use super::pages::{failure, refused_form, render_status};
 use super::preview::Preview;

@@ -11,7 +11,7 @@ use minijinja::context;
 use serde::Serialize;
 
 use super::WebState;
-use super::catalogue;
+use crate::catalogue;
 use super::pages::{Posted, failure, refused_form, render_status};
 use super::session::Signed;
 use crate::clock::rfc3339;

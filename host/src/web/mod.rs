@@ -13,7 +13,6 @@
 //!   `X-Content-Type-Options: nosniff` and `Referrer-Policy: same-origin`.
 
 mod abandonment;
-pub mod catalogue;
 mod edit;
 pub mod form;
 mod log;

@@ -13,7 +13,7 @@ use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
 use super::WebState;
-use super::catalogue::{self, Lang};
+use crate::catalogue::{self, Lang};
 use super::session::{self, LANG_COOKIE, Signed, session_cookie};
 use crate::clock::rfc3339;
 use crate::domain::{DeliveryPage, Refused, WebhookStatus};
@@ -424,5 +424,26 @@ pub async fn delete(
     match state.service.delete_webhook(signed.shop(), &id).await {
         Ok(()) => Redirect::to("/settings/webhooks").into_response(),
         Err(error) => failure(signed.lang, &error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_string_a_template_names_is_in_the_catalogue() {
+        let known = crate::catalogue::strings(crate::catalogue::Lang::En);
+        for (name, source) in super::TEMPLATES {
+            for (i, _) in source.match_indices("t.") {
+                let key: String = source[i + 2..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                let before = source[..i].chars().last().unwrap_or(' ');
+                if before.is_ascii_alphanumeric() || before == '_' || key.is_empty() {
+                    continue;
+                }
+                assert!(known.contains_key(key.as_str()), "{name} names t.{key}");
+            }
+        }
     }
 }

@@ -11,7 +11,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::WebState;
-use super::catalogue::Lang;
+use crate::catalogue::Lang;
 use crate::domain::Session;
 
 /// The session cookie's name.
