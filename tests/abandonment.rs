@@ -60,7 +60,10 @@ async fn abandoned_checkouts_are_detected_and_delivered() {
     kait.webhook("mirfaith", &key, json!({"name": "carts", "plugin": "http", "events": ["checkout.abandoned"], "config": {"url": receiver.url}}))
         .await;
     // Started an hour ago with a 30-minute window: overdue, so it fires now.
-    let an_hour_ago = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    let malaysia = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let an_hour_ago = (chrono::Utc::now() - chrono::Duration::hours(1))
+        .with_timezone(&malaysia)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let (status, accepted) = kait
         .event("mirfaith", &key, &started(77, &an_hour_ago))
         .await;
@@ -78,6 +81,14 @@ async fn abandoned_checkouts_are_detected_and_delivered() {
     assert_eq!(got["type"], "checkout.abandoned");
     assert_eq!(got["id"], "evt_abandoned_77");
     assert_eq!(got["data"]["checkout"]["total_price"], "55.00");
+    let occurred_at = got["occurred_at"].as_str().unwrap();
+    assert!(
+        occurred_at.ends_with("+08:00"),
+        "in the shop's offset, as the checkout's created_at: {occurred_at}"
+    );
+    let occurred_at = chrono::DateTime::parse_from_rfc3339(occurred_at).unwrap();
+    let created_at = chrono::DateTime::parse_from_rfc3339(&an_hour_ago).unwrap();
+    assert_eq!(occurred_at - created_at, chrono::Duration::minutes(30));
     assert!(
         receiver
             .nothing_within(std::time::Duration::from_millis(500))

@@ -59,6 +59,11 @@ fn run_prints_the_request_the_plugin_would_send() {
     );
     let body: Value = serde_json::from_str(request["body"].as_str().unwrap()).unwrap();
     assert_eq!(body["parse_mode"], "HTML");
+    assert_eq!(
+        request["url"], "https://api.telegram.org/bot••••oken/sendMessage",
+        "the bot token in the URL is masked, as in the delivery log"
+    );
+    assert!(!report.to_string().contains("AAEhBP0av28xKj1lZ8T3bAEXAMPLE"));
     assert_eq!(report["plugin"]["name"], "telegram");
     assert_eq!(report["event"]["type"], "order.paid");
     assert!(report["transform_ms"].as_f64().unwrap() > 0.0);
@@ -77,6 +82,32 @@ fn run_takes_inline_config_and_a_component_path() {
         r#"{"mode": "env"}"#,
     ]);
     assert_eq!(report["action"]["skip"], "env: 0 variables, 0 arguments");
+}
+
+#[test]
+fn config_takes_any_inline_json_and_the_plugin_judges_it() {
+    for config in [r#""https://example.com/hook""#, "[1, 2]", "42"] {
+        let stderr = fails(&["plugin", "check", "--plugin", "http", "--config", config]);
+        assert!(!stderr.contains("cannot read"), "{config}: {stderr}");
+        assert!(stderr.contains("invalid"), "{config}: {stderr}");
+    }
+}
+
+#[test]
+fn a_closed_pipe_ends_the_command_quietly() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_kait"))
+        .args(["plugin", "inspect", "sheets"])
+        .current_dir(root())
+        .env("KAIT_CACHE_DIR", common::cache_dir())
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("kait runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
 }
 
 #[test]

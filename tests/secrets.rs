@@ -13,6 +13,10 @@ use crate::server::{self, ADMIN_KEY, ApiCalls as _, Kait, Receiver, Reply, event
 
 const TOKEN: &str = "123456789:AAEhBP0av28xKj1lZ8T3bAEXAMPLE_token";
 const ACCESS_TOKEN: &str = "ya29.fake-access-token-never-shown";
+/// Secrets a merchant typed into a Callback URL: a bot token in the path, a key
+/// in the query.
+const URL_TOKEN: &str = "987654321:ZZtypedIntoTheCallbackUrl_example";
+const URL_KEY: &str = "qk-typed-into-the-query-7f3a";
 
 /// Every API response body, for the search at the end.
 #[derive(Clone, Default)]
@@ -64,9 +68,33 @@ async fn no_secret_reaches_the_database_the_log_or_a_response() {
     let sh = kait
         .webhook("mirfaith", &key, json!({"name": "sheet", "plugin": "sheets", "events": ["order.paid"], "config": {"spreadsheet_id": "s1", "credentials": credentials}}))
         .await;
+    let mut callback = Receiver::start().await;
+    let url = format!(
+        "{}/bot{URL_TOKEN}/sendMessage?chat_id=-100&api_key={URL_KEY}",
+        callback.url
+    );
+    let cb = kait
+        .webhook("mirfaith", &key, json!({"name": "link", "plugin": "http", "events": ["order.paid"], "config": {"url": url}}))
+        .await;
+    let shown_url = cb["config"]["url"].as_str().unwrap().to_string();
+    assert!(
+        shown_url.ends_with("/bot••••mple/sendMessage?chat_id=-100&api_key=••••7f3a"),
+        "{shown_url}"
+    );
+    // The URL sent back as shown, with another chat: the secrets stay.
+    let (status, changed) = kait
+        .patch(
+            &format!("/v1/shops/mirfaith/webhooks/{}", cb["id"].as_str().unwrap()),
+            &key,
+            json!({"config": {"url": shown_url.replace("-100", "-200")}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    seen.0.lock().unwrap().push(changed.to_string());
     let mut signing = vec![
         tg["signing_secret"].as_str().unwrap().to_string(),
         sh["signing_secret"].as_str().unwrap().to_string(),
+        cb["signing_secret"].as_str().unwrap().to_string(),
     ];
 
     let (status, accepted) = kait
@@ -81,6 +109,12 @@ async fn no_secret_reaches_the_database_the_log_or_a_response() {
     telegram.next().await;
     telegram.next().await;
     sheets.next().await;
+    let got = callback.next().await;
+    assert_eq!(
+        got.path,
+        format!("/bot{URL_TOKEN}/sendMessage?chat_id=-200&api_key={URL_KEY}"),
+        "the destination gets the URL as typed"
+    );
     for delivery in accepted["deliveries"].as_array().unwrap() {
         let id = delivery["id"].as_str().unwrap();
         kait.delivery_until("mirfaith", &key, id, |d| d["status"] == "succeeded")
@@ -94,7 +128,7 @@ async fn no_secret_reaches_the_database_the_log_or_a_response() {
         )
         .await;
     }
-    for hook in [&tg, &sh] {
+    for hook in [&tg, &sh, &cb] {
         let id = hook["id"].as_str().unwrap();
         let path = format!("/v1/shops/mirfaith/webhooks/{id}");
         seen.call(&kait, Method::GET, &path, &key, None).await;
@@ -162,6 +196,8 @@ async fn no_secret_reaches_the_database_the_log_or_a_response() {
         ("bot token", TOKEN.to_string()),
         ("private key", pem_line),
         ("access token", ACCESS_TOKEN.to_string()),
+        ("bot token in a Callback URL", URL_TOKEN.to_string()),
+        ("key in a Callback URL", URL_KEY.to_string()),
     ];
     for secret in &signing {
         secrets.push(("signing secret", secret.clone()));

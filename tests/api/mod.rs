@@ -153,6 +153,16 @@ async fn plans_gate_webhooks_and_downgrades_pause_them() {
         .await;
     kait.http_webhook("butik", &key, "http://127.0.0.1:9/2")
         .await;
+    let own_pause = kait
+        .http_webhook("butik", &key, "http://127.0.0.1:9/3")
+        .await;
+    let own_pause = own_pause["id"].as_str().unwrap();
+    kait.post(
+        &format!("/v1/shops/butik/webhooks/{own_pause}/pause"),
+        &key,
+        json!({}),
+    )
+    .await;
     let (status, changed) = kait
         .patch("/v1/shops/butik", ADMIN_KEY, json!({"plan": "basic"}))
         .await;
@@ -167,6 +177,10 @@ async fn plans_gate_webhooks_and_downgrades_pause_them() {
         .get(&format!("/v1/shops/butik/webhooks/{id}"), &key)
         .await;
     assert_eq!(hook["status"], "paused");
+    assert!(
+        hook["disabled_reason"].as_str().unwrap().contains("plan"),
+        "{hook}"
+    );
     let (status, body) = kait
         .post(
             &format!("/v1/shops/butik/webhooks/{id}/resume"),
@@ -186,19 +200,31 @@ async fn plans_gate_webhooks_and_downgrades_pause_them() {
         StatusCode::FORBIDDEN,
         "a shop cannot change its own plan"
     );
-    kait.patch("/v1/shops/butik", ADMIN_KEY, json!({"plan": "ultimate"}))
+    let (status, changed) = kait
+        .patch("/v1/shops/butik", ADMIN_KEY, json!({"plan": "ultimate"}))
         .await;
-    let (status, hook) = kait
-        .post(
-            &format!("/v1/shops/butik/webhooks/{id}/resume"),
-            &key,
-            json!({}),
-        )
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(
+        changed["resumed_webhooks"].as_array().unwrap().len(),
+        2,
+        "exactly the webhooks the downgrade paused: {changed}"
+    );
+    assert!(changed["message"].as_str().unwrap().contains("resumed"));
+    let (_, hook) = kait
+        .get(&format!("/v1/shops/butik/webhooks/{id}"), &key)
         .await;
     assert_eq!(
-        (status, hook["status"].as_str()),
-        (StatusCode::OK, Some("active"))
+        (hook["status"].as_str(), &hook["disabled_reason"]),
+        (Some("active"), &Value::Null)
     );
+    let (_, hook) = kait
+        .get(&format!("/v1/shops/butik/webhooks/{own_pause}"), &key)
+        .await;
+    assert_eq!(hook["status"], "paused", "the merchant's own pause stays");
+    let (_, again) = kait
+        .patch("/v1/shops/butik", ADMIN_KEY, json!({"plan": "premium"}))
+        .await;
+    assert_eq!(again["resumed_webhooks"], json!([]), "{again}");
 }
 
 mod events;

@@ -76,6 +76,9 @@ pub struct PlanChanged {
     shop: Shop,
     /// Webhooks paused because the new plan has none.
     paused_webhooks: Vec<String>,
+    /// Webhooks an earlier downgrade paused, resumed because the new plan has them
+    /// (webhooks the merchant paused stay paused).
+    resumed_webhooks: Vec<String>,
     /// What happened, for people.
     message: String,
 }
@@ -161,6 +164,7 @@ pub async fn update(
     Ok(Json(PlanChanged {
         shop: updated.shop.into(),
         paused_webhooks: updated.paused_webhooks,
+        resumed_webhooks: updated.resumed_webhooks,
         message: updated.message,
     }))
 }

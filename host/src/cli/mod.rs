@@ -56,6 +56,9 @@ enum Command {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve(_)) {
+        quiet_on_closed_pipe();
+    }
     let result = match cli.command {
         Command::Plugin(command) => plugin::run(command),
         Command::Events(command) => events::run(command),
@@ -72,5 +75,16 @@ pub fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `kait … | head` ends quietly when `head` closes the pipe, as Unix tools do,
+/// instead of panicking in `println!`: Rust ignores SIGPIPE by default, so a
+/// write to a closed pipe is an error that `println!` turns into a panic. The
+/// server keeps the default (its sockets never raise SIGPIPE anyway).
+fn quiet_on_closed_pipe() {
+    // SAFETY: restoring a signal's default disposition before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

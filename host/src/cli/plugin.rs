@@ -12,6 +12,7 @@ use serde_json::json;
 use kait::runtime::{Plugin, Runtime, RuntimeConfig};
 use kait::{builtin, events};
 
+use kait::redact::{SecretFields, scrub};
 use kait::render;
 
 #[derive(Subcommand)]
@@ -82,14 +83,22 @@ pub fn run(command: Command) -> Result<()> {
             if !called.output.is_empty() {
                 report["output"] = called.output.clone().into();
             }
+            // The configuration's secrets (a bot token in a URL path, a key in a
+            // query) are masked wherever the plugin put them, as the delivery log does.
+            let config_value: serde_json::Value = serde_json::from_str(&config)?;
+            let secrets = SecretFields::from_schema(&info.config_schema).values(&config_value);
+            let shown = |report: &serde_json::Value| -> Result<String> {
+                Ok(scrub(&serde_json::to_string_pretty(report)?, &secrets))
+            };
             match called.result {
                 Ok(action) => {
                     report["action"] = render::action(&action);
-                    println!("{}", serde_json::to_string_pretty(&report)?);
+                    println!("{}", shown(&report)?);
                     Ok(())
                 }
                 Err(error) => {
-                    eprintln!("{}", serde_json::to_string_pretty(&report)?);
+                    eprintln!("{}", shown(&report)?);
+                    let error = scrub(&error.to_string(), &secrets);
                     bail!("{} failed on {}: {error}", info.name, event.kind)
                 }
             }
@@ -149,17 +158,20 @@ fn read_event(arg: &str) -> Result<String> {
     std::fs::read_to_string(arg).with_context(|| format!("cannot read event file {arg}"))
 }
 
-/// Inline JSON when the argument looks like an object, a file path otherwise;
-/// either way it must be JSON, and is passed on as the compact text.
+/// A file when one exists at that path, else inline JSON (any JSON value: the
+/// plugin's validate-config judges it); passed on as the compact text.
 fn read_config(arg: &str) -> Result<String> {
-    let text = if arg.trim_start().starts_with('{') {
-        arg.to_string()
-    } else {
-        std::fs::read_to_string(arg).with_context(|| format!("cannot read config file {arg}"))?
-    };
-    let value: serde_json::Value =
-        serde_json::from_str(&text).context("the configuration is not valid JSON")?;
-    Ok(value.to_string())
+    if Path::new(arg).is_file() {
+        let text = std::fs::read_to_string(arg)
+            .with_context(|| format!("cannot read config file {arg}"))?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("config file {arg} is not valid JSON"))?;
+        return Ok(value.to_string());
+    }
+    match serde_json::from_str::<serde_json::Value>(arg) {
+        Ok(value) => Ok(value.to_string()),
+        Err(error) => bail!("--config {arg:?} is not a file, and not valid JSON ({error})"),
+    }
 }
 
 fn millis(duration: std::time::Duration) -> f64 {

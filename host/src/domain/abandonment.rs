@@ -120,6 +120,7 @@ pub fn effect(event: &Event) -> Option<TimerEffect> {
 
 /// The `checkout.abandoned` event a timer due at `due` emits, carrying the latest
 /// checkout data Kait has (`started`, the last `checkout.started` received).
+/// Its `occurred_at` is in the shop's offset, as the platform's own events are.
 pub fn abandoned_event(shop: &str, checkout: &str, due: Millis, started: &str) -> NewEvent {
     let started: Value = serde_json::from_str(started).unwrap_or_default();
     let id = format!("evt_abandoned_{checkout}");
@@ -127,7 +128,7 @@ pub fn abandoned_event(shop: &str, checkout: &str, due: Millis, started: &str) -
         "id": id,
         "type": ABANDONED,
         "shop": shop,
-        "occurred_at": rfc3339(due),
+        "occurred_at": in_shop_offset(due, &started),
         "data": started["data"],
     });
     NewEvent {
@@ -136,6 +137,25 @@ pub fn abandoned_event(shop: &str, checkout: &str, due: Millis, started: &str) -
         kind: ABANDONED.to_string(),
         body: event.to_string(),
         timer: None,
+    }
+}
+
+/// `at` in the offset of the checkout's `created_at` (else of the started
+/// event's `occurred_at`, else UTC), to the second like the platform's events.
+fn in_shop_offset(at: Millis, started: &Value) -> String {
+    let offset = [
+        &started["data"]["checkout"]["created_at"],
+        &started["occurred_at"],
+    ]
+    .into_iter()
+    .filter_map(Value::as_str)
+    .find_map(|text| chrono::DateTime::parse_from_rfc3339(text).ok())
+    .map(|t| *t.offset());
+    match (offset, chrono::DateTime::from_timestamp_millis(at)) {
+        (Some(offset), Some(utc)) => utc
+            .with_timezone(&offset)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        _ => rfc3339(at),
     }
 }
 
@@ -170,5 +190,23 @@ mod tests {
         assert_eq!(body["data"]["checkout"]["note"], "b");
         assert_eq!(body["type"], ABANDONED);
         assert!(crate::events::parse(&event.body).is_ok());
+    }
+
+    #[test]
+    fn the_abandoned_event_is_in_the_shops_offset() {
+        let due = 1_700_000_000_000; // 2023-11-14T22:13:20Z
+        let started = r#"{"occurred_at":"2023-11-14T20:00:00Z","data":{"checkout":{"id":1,"created_at":"2023-11-15T05:13:20+08:00"}}}"#;
+        let body: Value =
+            serde_json::from_str(&abandoned_event("s", "1", due, started).body).unwrap();
+        assert_eq!(body["occurred_at"], "2023-11-15T06:13:20+08:00");
+
+        let no_created_at =
+            r#"{"occurred_at":"2023-11-14T20:00:00-05:00","data":{"checkout":{"id":1}}}"#;
+        let body: Value =
+            serde_json::from_str(&abandoned_event("s", "1", due, no_created_at).body).unwrap();
+        assert_eq!(body["occurred_at"], "2023-11-14T17:13:20-05:00");
+
+        let body: Value = serde_json::from_str(&abandoned_event("s", "1", due, "{}").body).unwrap();
+        assert_eq!(body["occurred_at"], "2023-11-14T22:13:20.000Z");
     }
 }

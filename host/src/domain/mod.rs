@@ -33,7 +33,7 @@ pub use event::{CreatedDelivery, Ingested, NewEvent, StoredEvent};
 pub use plugin::{Pin, PluginName, PluginRef, PluginVersion, VERSION_LEN, version_of};
 pub use portal::{PortalLink, Session};
 pub use refused::{Refused, RefusedKind};
-pub use shop::{NewShop, Plan, Shop, ShopId, ShopName};
+pub use shop::{NewShop, PAUSED_BY_PLAN, Plan, PlanChange, PlanMove, Shop, ShopId, ShopName};
 pub use webhook::{DisableRule, EventTypes, Webhook, WebhookName, WebhookStatus};
 
 /// How many items one page of a list holds: 50 unless asked, 1 to 250.

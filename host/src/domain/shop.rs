@@ -4,7 +4,67 @@ use std::time::Duration;
 
 use super::Refused;
 use super::text::text_enum;
+use super::webhook::WebhookStatus;
 use crate::clock::Millis;
+
+/// The `disabled_reason` of a webhook a downgrade paused: an upgrade resumes
+/// exactly the webhooks that carry it (a merchant's own pause clears it).
+pub const PAUSED_BY_PLAN: &str = "paused because the shop's plan has no webhooks";
+
+/// What a plan change did to the shop's webhooks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanChange {
+    /// Active webhooks paused because the new plan has none.
+    pub paused: Vec<String>,
+    /// Webhooks an earlier downgrade paused, resumed because the new plan has them.
+    pub resumed: Vec<String>,
+}
+
+/// How a change to a plan moves a shop's webhooks: those in status `from` (and,
+/// when resuming, marked [`PAUSED_BY_PLAN`]) go to `to`, with `reason`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanMove {
+    /// The status of the webhooks that move.
+    pub from: WebhookStatus,
+    /// Their status afterwards.
+    pub to: WebhookStatus,
+    /// Their `disabled_reason` afterwards.
+    pub reason: Option<&'static str>,
+}
+
+impl PlanMove {
+    /// The move a change to `plan` makes.
+    pub fn to(plan: Plan) -> Self {
+        if plan.has_webhooks() {
+            Self {
+                from: WebhookStatus::Paused,
+                to: WebhookStatus::Active,
+                reason: None,
+            }
+        } else {
+            Self {
+                from: WebhookStatus::Active,
+                to: WebhookStatus::Paused,
+                reason: Some(PAUSED_BY_PLAN),
+            }
+        }
+    }
+
+    /// What moving `ids` did, for the caller.
+    pub fn change(self, ids: Vec<String>) -> PlanChange {
+        if self.to == WebhookStatus::Active {
+            PlanChange {
+                resumed: ids,
+                ..PlanChange::default()
+            }
+        } else {
+            PlanChange {
+                paused: ids,
+                ..PlanChange::default()
+            }
+        }
+    }
+}
 
 /// A shop's subscription plan; webhooks need `standard` or above.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -38,6 +38,27 @@ pub struct Uploaded {
     pub created: bool,
 }
 
+/// A webhook's configuration is always a JSON object (the API refuses anything
+/// else), so a schema must be an object that admits objects: one whose `type`
+/// names only strings or numbers could never be satisfied.
+fn check_schema(schema: &str) -> Result<(), UploadError> {
+    let refused = |why: &str| Err(UploadError::Info(format!("returned a config-schema {why}")));
+    let Ok(serde_json::Value::Object(schema)) = serde_json::from_str(schema) else {
+        return refused("that is not a JSON object");
+    };
+    let admits_objects = match schema.get("type") {
+        None => true,
+        Some(serde_json::Value::String(kind)) => kind == "object",
+        Some(serde_json::Value::Array(kinds)) => kinds.iter().any(|k| k == "object"),
+        Some(_) => false,
+    };
+    if admits_objects {
+        Ok(())
+    } else {
+        refused("whose type is not \"object\"; a webhook's configuration is always a JSON object")
+    }
+}
+
 impl Registry {
     /// Checks, compiles and keeps a new version of `shop`'s plugin `name`.
     pub async fn upload(
@@ -65,13 +86,7 @@ impl Registry {
             .map_err(|_| UploadError::CompileTimeout(compile_cap))?
             .map_err(|e| UploadError::Info(format!("could not run: {e}")))??;
         let info = info.map_err(|e: CallError| UploadError::Info(format!("failed: {e}")))?;
-        if !serde_json::from_str::<serde_json::Value>(&info.config_schema)
-            .is_ok_and(|schema| schema.is_object())
-        {
-            return Err(UploadError::Info(
-                "returned a config-schema that is not a JSON object".into(),
-            ));
-        }
+        check_schema(&info.config_schema)?;
         self.inner.metrics.plugin_load(plugin.was_cached());
         let sha256 = plugin.id().trim_start_matches("sha256:").to_string();
         let row = PluginVersion {
@@ -108,5 +123,34 @@ impl Registry {
             self.announce(shop, &plugin_name);
         }
         Ok(Uploaded { row, created })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_schema;
+
+    #[test]
+    fn a_schema_must_admit_the_json_object_every_configuration_is() {
+        for admitted in [
+            r#"{}"#,
+            r#"{"type":"object","properties":{"url":{"type":"string"}}}"#,
+            r#"{"type":["object","null"]}"#,
+        ] {
+            assert!(check_schema(admitted).is_ok(), "{admitted}");
+        }
+        for refused in [
+            r#"{"type":"string"}"#,
+            r#"{"type":["array"]}"#,
+            "[]",
+            "not json",
+        ] {
+            let error = check_schema(refused).unwrap_err().to_string();
+            assert!(error.contains("config-schema"), "{refused}: {error}");
+        }
+        let error = check_schema(r#"{"type":"string"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("always a JSON object"), "{error}");
     }
 }

@@ -3,7 +3,9 @@
 
 use super::keys::{hash, new_key};
 use super::{Error, Service};
-use crate::domain::{NewShop, Plan, Refused, Shop, ShopId, ShopName, abandonment, page_size};
+use crate::domain::{
+    NewShop, Plan, PlanChange, Refused, Shop, ShopId, ShopName, abandonment, page_size,
+};
 
 /// A shop after a change, and what the change did.
 pub struct ShopUpdated {
@@ -11,6 +13,8 @@ pub struct ShopUpdated {
     pub shop: Shop,
     /// Webhooks paused because the new plan has none.
     pub paused_webhooks: Vec<String>,
+    /// Webhooks an earlier downgrade paused, resumed because the new plan has them.
+    pub resumed_webhooks: Vec<String>,
     /// What happened, for people.
     pub message: String,
 }
@@ -60,7 +64,8 @@ impl Service {
     }
 
     /// Changes a shop's abandonment window (minutes) and plan; a plan without
-    /// webhooks pauses the shop's active webhooks.
+    /// webhooks pauses the shop's active webhooks, and a plan with them resumes
+    /// exactly the webhooks a downgrade paused (not those the merchant paused).
     pub async fn update_shop(
         &self,
         id: &str,
@@ -69,7 +74,7 @@ impl Service {
     ) -> Result<ShopUpdated, Error> {
         let missing = || Error::from(Refused::not_found(format!("shop {id}")));
         let mut messages = Vec::new();
-        let mut paused = Vec::new();
+        let mut change = PlanChange::default();
         if let Some(minutes) = window_minutes {
             let window = abandonment::window(minutes)?;
             self.store
@@ -79,25 +84,26 @@ impl Service {
             messages.push(format!("abandonment window set to {minutes} minutes"));
         }
         if let Some(plan) = plan {
-            let (_, newly_paused) = self
+            (_, change) = self
                 .store
                 .set_plan(id, plan, self.clock.now())
                 .await?
                 .ok_or_else(missing)?;
-            paused = newly_paused;
-            messages.push(if paused.is_empty() {
-                format!("plan changed to {plan}")
-            } else {
-                format!(
-                    "plan changed to {plan}, which has no webhooks: {} webhook(s) paused",
-                    paused.len()
-                )
+            messages.push(match (change.paused.len(), change.resumed.len()) {
+                (0, 0) => format!("plan changed to {plan}"),
+                (0, resumed) => format!(
+                    "plan changed to {plan}: {resumed} webhook(s) paused by an earlier downgrade resumed"
+                ),
+                (paused, _) => format!(
+                    "plan changed to {plan}, which has no webhooks: {paused} webhook(s) paused"
+                ),
             });
         }
         let shop = self.existing_shop(id).await?;
         Ok(ShopUpdated {
             shop,
-            paused_webhooks: paused,
+            paused_webhooks: change.paused,
+            resumed_webhooks: change.resumed,
             message: if messages.is_empty() {
                 "nothing changed".into()
             } else {

@@ -54,7 +54,7 @@ macro_rules! store_by_tables {
                 id: &str,
                 plan: Plan,
                 now: Millis,
-            ) -> Result<Option<(Shop, Vec<String>)>, StoreError> {
+            ) -> Result<Option<(Shop, PlanChange)>, StoreError> {
                 shops::set_plan(self, id, plan, now).await
             }
 

@@ -27,8 +27,8 @@ use async_trait::async_trait;
 use crate::clock::Millis;
 use crate::domain::abandonment::Fired;
 use crate::domain::{
-    AttemptRecord, Claimed, Delivery, DeliveryPage, Ingested, NewEvent, NewShop, Plan, PluginName,
-    PluginVersion, PortalLink, Session, Shop, StoredEvent, Webhook,
+    AttemptRecord, Claimed, Delivery, DeliveryPage, Ingested, NewEvent, NewShop, Plan, PlanChange,
+    PluginName, PluginVersion, PortalLink, Session, Shop, StoredEvent, Webhook,
 };
 use crate::signals::Signals;
 
@@ -116,13 +116,14 @@ pub trait Store: Send + Sync + 'static {
     async fn shop_by_key(&self, hash: String) -> Result<Option<String>, StoreError>;
     /// Changes a shop's plan. On a plan without webhooks
     /// ([`Plan::has_webhooks`]), its active webhooks are paused in the same
-    /// transaction; their ids are returned.
+    /// transaction (marked [`PAUSED_BY_PLAN`](crate::domain::PAUSED_BY_PLAN)); on a
+    /// plan with them, the webhooks so marked are resumed. Both lists are returned.
     async fn set_plan(
         &self,
         id: &str,
         plan: Plan,
         now: Millis,
-    ) -> Result<Option<(Shop, Vec<String>)>, StoreError>;
+    ) -> Result<Option<(Shop, PlanChange)>, StoreError>;
     /// Sets a shop's abandonment window; `None` if there is no such shop.
     async fn set_abandonment_window(
         &self,

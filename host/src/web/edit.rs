@@ -15,11 +15,11 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::WebState;
-use crate::catalogue::{self, Lang};
 use super::form::{self, FieldError};
 use super::pages::{failure, refused_form, render_status};
 use super::preview::Preview;
 use super::session::Signed;
+use crate::catalogue::{self, Lang};
 use crate::domain::PluginRef;
 use crate::domain::WebhookStatus;
 use crate::service::{self, DryRunInput, WebhookChanges, WebhookInput};

@@ -11,9 +11,9 @@ use minijinja::context;
 use serde::Serialize;
 
 use super::WebState;
-use crate::catalogue;
 use super::pages::{Posted, failure, refused_form, render_status};
 use super::session::Signed;
+use crate::catalogue;
 use crate::clock::rfc3339;
 use crate::domain::{DeliveryPage, DeliveryStatus, Refused};
 

@@ -13,8 +13,8 @@ use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
 use super::WebState;
-use crate::catalogue::{self, Lang};
 use super::session::{self, LANG_COOKIE, Signed, session_cookie};
+use crate::catalogue::{self, Lang};
 use crate::clock::rfc3339;
 use crate::domain::{DeliveryPage, Refused, WebhookStatus};
 use crate::service;

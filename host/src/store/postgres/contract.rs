@@ -8,8 +8,8 @@ use super::{
 use crate::clock::Millis;
 use crate::domain::abandonment::Fired;
 use crate::domain::{
-    AttemptRecord, Claimed, Delivery, DeliveryPage, Ingested, NewEvent, NewShop, Plan, PluginName,
-    PluginVersion, PortalLink, Session, Shop, StoredEvent, Webhook,
+    AttemptRecord, Claimed, Delivery, DeliveryPage, Ingested, NewEvent, NewShop, Plan, PlanChange,
+    PluginName, PluginVersion, PortalLink, Session, Shop, StoredEvent, Webhook,
 };
 use crate::store::{Deleted, StoreError};
 

@@ -8,7 +8,7 @@ use tokio_postgres::Row;
 
 use super::{Postgres, StoreError, execute, maybe, retrying, rows, webhooks};
 use crate::clock::Millis;
-use crate::domain::{NewShop, Plan, Shop, WebhookStatus};
+use crate::domain::{NewShop, PAUSED_BY_PLAN, Plan, PlanChange, PlanMove, Shop};
 
 const COLUMNS: &str = "id, name, plan, created_at, abandonment_window_ms";
 
@@ -92,7 +92,7 @@ pub(super) async fn set_plan(
     id: &str,
     plan: Plan,
     now: Millis,
-) -> Result<Option<(Shop, Vec<String>)>, StoreError> {
+) -> Result<Option<(Shop, PlanChange)>, StoreError> {
     retrying(|| set_plan_once(db, id, plan, now)).await
 }
 
@@ -101,7 +101,7 @@ async fn set_plan_once(
     id: &str,
     plan: Plan,
     now: Millis,
-) -> Result<Option<(Shop, Vec<String>)>, StoreError> {
+) -> Result<Option<(Shop, PlanChange)>, StoreError> {
     let mut client = db.client().await?;
     let tx = client.transaction().await?;
     let changed = execute(
@@ -113,24 +113,25 @@ async fn set_plan_once(
     if changed == 0 {
         return Ok(None);
     }
-    let mut paused = Vec::new();
-    if !plan.has_webhooks() {
-        for row in rows(
-            &tx,
-            "SELECT id FROM webhooks WHERE shop_id = $1 AND status = 'active' ORDER BY created_at",
-            &[&id],
-        )
-        .await?
-        {
-            paused.push(row.try_get::<_, String>(0)?);
-        }
-        for webhook in &paused {
-            webhooks::set_status(&tx, webhook, WebhookStatus::Paused, None, now).await?;
-        }
+    let moved = PlanMove::to(plan);
+    let mut ids = Vec::new();
+    for row in rows(
+        &tx,
+        "SELECT id FROM webhooks WHERE shop_id = $1 AND status = $2
+             AND ($2 = 'active' OR disabled_reason = $3)
+         ORDER BY created_at",
+        &[&id, &moved.from, &PAUSED_BY_PLAN],
+    )
+    .await?
+    {
+        ids.push(row.try_get::<_, String>(0)?);
+    }
+    for webhook in &ids {
+        webhooks::set_status(&tx, webhook, moved.to, moved.reason, now).await?;
     }
     let shop = get(&tx, id).await?;
     tx.commit().await?;
-    Ok(shop.map(|shop| (shop, paused)))
+    Ok(shop.map(|shop| (shop, moved.change(ids))))
 }
 
 pub(super) async fn set_abandonment_window(

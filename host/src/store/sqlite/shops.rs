@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{Sqlite, StoreError, webhooks};
 use crate::clock::Millis;
-use crate::domain::{NewShop, Plan, Shop, WebhookStatus};
+use crate::domain::{NewShop, PAUSED_BY_PLAN, Plan, PlanChange, PlanMove, Shop};
 
 const COLUMNS: &str = "id, name, plan, created_at, abandonment_window_ms";
 
@@ -81,7 +81,7 @@ pub(super) async fn set_plan(
     id: &str,
     plan: Plan,
     now: Millis,
-) -> Result<Option<(Shop, Vec<String>)>, StoreError> {
+) -> Result<Option<(Shop, PlanChange)>, StoreError> {
     let id = id.to_string();
     db.write(move |conn, _| {
         let changed = conn.execute(
@@ -91,19 +91,19 @@ pub(super) async fn set_plan(
         if changed == 0 {
             return Ok(None);
         }
-        let mut paused = Vec::new();
-        if !plan.has_webhooks() {
-            let mut stmt = conn.prepare(
-                "SELECT id FROM webhooks WHERE shop_id = ?1 AND status = 'active' ORDER BY created_at",
-            )?;
-            paused = stmt
-                .query_map([&id], |row| row.get::<_, String>(0))?
-                .collect::<Result<_, _>>()?;
-            for webhook in &paused {
-                webhooks::set_status(conn, webhook, WebhookStatus::Paused, None, now)?;
-            }
+        let moved = PlanMove::to(plan);
+        let mut stmt = conn.prepare(
+            "SELECT id FROM webhooks WHERE shop_id = ?1 AND status = ?2
+                 AND (?2 = 'active' OR disabled_reason = ?3)
+             ORDER BY created_at",
+        )?;
+        let ids: Vec<String> = stmt
+            .query_map(params![id, moved.from, PAUSED_BY_PLAN], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        for webhook in &ids {
+            webhooks::set_status(conn, webhook, moved.to, moved.reason, now)?;
         }
-        Ok(get(conn, &id)?.map(|shop| (shop, paused)))
+        Ok(get(conn, &id)?.map(|shop| (shop, moved.change(ids))))
     })
     .await
 }

@@ -1,9 +1,13 @@
 //! Showing secrets without revealing them: `••••` plus the last four characters.
 //!
-//! A plugin's configuration schema marks its secrets with `"writeOnly": true`.
-//! [`SecretFields`] reads those marks; with them a configuration can be masked for
-//! the API, merged on update (a secret left out keeps its old value), and every
-//! secret value it holds can be scrubbed from what is stored or logged.
+//! A plugin's configuration schema marks its secrets with `"writeOnly": true`,
+//! and its URLs with `"format": "uri"` (a URL may hold a secret in its userinfo,
+//! path or query: see [`url`]). [`SecretFields`] reads those marks; with them a
+//! configuration can be masked for the API, merged on update (a secret left out,
+//! or sent back masked, keeps its old value), and every secret value it holds can
+//! be scrubbed from what is stored or logged.
+
+pub mod url;
 
 use serde_json::Value;
 
@@ -20,31 +24,40 @@ pub fn mask(secret: &str) -> String {
     format!("{MASK}{tail}")
 }
 
-/// The top-level configuration properties a plugin's schema marks `writeOnly`.
+/// The top-level configuration properties a plugin's schema marks `writeOnly`
+/// (secrets), and those it marks `"format": "uri"` (URLs that may hold secrets).
 #[derive(Debug, Clone, Default)]
-pub struct SecretFields(Vec<String>);
+pub struct SecretFields {
+    secrets: Vec<String>,
+    urls: Vec<String>,
+}
 
 impl SecretFields {
     /// Reads the marks from a JSON Schema (as JSON text); no schema, no secrets.
     pub fn from_schema(schema: &str) -> Self {
         let schema: Value = serde_json::from_str(schema).unwrap_or_default();
-        let fields = schema["properties"]
-            .as_object()
-            .map(|properties| {
-                properties
-                    .iter()
-                    .filter(|(_, p)| p["writeOnly"] == Value::Bool(true))
-                    .map(|(name, _)| name.clone())
-                    .collect()
-            })
-            .unwrap_or_default();
-        Self(fields)
+        let marked = |mark: &dyn Fn(&Value) -> bool| -> Vec<String> {
+            schema["properties"]
+                .as_object()
+                .map(|properties| {
+                    properties
+                        .iter()
+                        .filter(|(_, p)| mark(p))
+                        .map(|(name, _)| name.clone())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let secrets = marked(&|p| p["writeOnly"] == Value::Bool(true));
+        let urls = marked(&|p| p["format"] == "uri" && p["writeOnly"] != Value::Bool(true));
+        Self { secrets, urls }
     }
 
-    /// `config` with each secret replaced by its mask.
+    /// `config` with each secret replaced by its mask, and each secret part of a
+    /// URL by its own.
     pub fn masked(&self, config: &Value) -> Value {
         let mut config = config.clone();
-        for field in &self.0 {
+        for field in &self.secrets {
             if let Some(value) = config.get_mut(field) {
                 *value = Value::String(match value {
                     Value::String(text) => mask(text),
@@ -52,15 +65,29 @@ impl SecretFields {
                 });
             }
         }
+        for field in &self.urls {
+            if let Some(Value::String(text)) = config.get_mut(field) {
+                *text = masked_url(text);
+            }
+        }
         config
     }
 
-    /// Fills the secrets `update` leaves out (or sends back masked) from `old`.
+    /// Fills the secrets `update` leaves out (or sends back masked) from `old`;
+    /// a URL sent back with masked parts gets those parts back from the old URL.
     pub fn keep_unchanged(&self, update: &mut Value, old: &Value) {
         let Some(update) = update.as_object_mut() else {
             return;
         };
-        for field in &self.0 {
+        for field in &self.urls {
+            if let (Some(Value::String(new)), Some(Value::String(old))) =
+                (update.get_mut(field), old.get(field))
+                && new.contains(MASK)
+            {
+                *new = unmasked_url(new, old);
+            }
+        }
+        for field in &self.secrets {
             let sent_back_masked = update
                 .get(field)
                 .and_then(Value::as_str)
@@ -78,7 +105,7 @@ impl SecretFields {
     /// secret itself.
     pub fn values(&self, config: &Value) -> Vec<String> {
         let mut found = Vec::new();
-        for field in &self.0 {
+        for field in &self.secrets {
             if let Some(value) = config.get(field) {
                 collect(value, &mut found);
                 if !value.is_string() {
@@ -86,8 +113,41 @@ impl SecretFields {
                 }
             }
         }
+        for field in &self.urls {
+            if let Some(Value::String(text)) = config.get(field) {
+                for span in url::secret_spans(text) {
+                    collect(&Value::String(text[span].to_string()), &mut found);
+                }
+            }
+        }
         found
     }
+}
+
+/// `url` with each secret part masked in its place.
+fn masked_url(url: &str) -> String {
+    let mut masked = String::with_capacity(url.len());
+    let mut at = 0;
+    for span in url::secret_spans(url) {
+        masked.push_str(&url[at..span.start]);
+        masked.push_str(&mask(&url[span.clone()]));
+        at = span.end;
+    }
+    masked.push_str(&url[at..]);
+    masked
+}
+
+/// `new` with each masked part of `old` that it still carries put back (the
+/// rest of the URL may have changed around it).
+fn unmasked_url(new: &str, old: &str) -> String {
+    let mut unmasked = new.to_string();
+    for span in url::secret_spans(old) {
+        let secret = &old[span];
+        if let Some(at) = unmasked.find(&mask(secret)) {
+            unmasked.replace_range(at..at + mask(secret).len(), secret);
+        }
+    }
+    unmasked
 }
 
 fn collect(value: &Value, found: &mut Vec<String>) {
@@ -149,6 +209,36 @@ mod tests {
         assert_eq!(
             scrub(url, &fields.values(&config)),
             "https://api.telegram.org/bot••••MPLE/sendMessage"
+        );
+    }
+
+    #[test]
+    fn masks_merges_and_scrubs_the_secrets_inside_a_url() {
+        let fields = SecretFields::from_schema(
+            r#"{"properties": {"url": {"type": "string", "format": "uri"}}}"#,
+        );
+        let url = "https://api.telegram.org/bot123456789:AAEhBP0av28xKj1lZ8T3bAEXAMPLE/sendMessage?chat_id=-100&text=Order {{ checkout.id }}";
+        let config = json!({ "url": url });
+        let shown = "https://api.telegram.org/bot••••MPLE/sendMessage?chat_id=-100&text=Order {{ checkout.id }}";
+        assert_eq!(fields.masked(&config), json!({ "url": shown }));
+
+        let mut sent_back = json!({ "url": shown.replace("-100", "-200") });
+        fields.keep_unchanged(&mut sent_back, &config);
+        assert_eq!(sent_back["url"], url.replace("-100", "-200"));
+
+        let mut replaced = json!({ "url": "https://example.com/new" });
+        fields.keep_unchanged(&mut replaced, &config);
+        assert_eq!(replaced["url"], "https://example.com/new");
+
+        let logged = format!("POST {}", url.replace("{{ checkout.id }}", "1269344"));
+        let scrubbed = scrub(&logged, &fields.values(&config));
+        assert!(
+            !scrubbed.contains("AAEhBP0av28xKj1lZ8T3bAEXAMPLE"),
+            "{scrubbed}"
+        );
+        assert!(
+            scrubbed.contains("bot••••MPLE/sendMessage?chat_id=-100"),
+            "{scrubbed}"
         );
     }
 }
