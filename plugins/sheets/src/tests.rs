@@ -41,7 +41,7 @@ fn appends_as_the_service_account() {
     assert_eq!(request.method, "POST");
     assert_eq!(
         request.url,
-        "https://sheets.googleapis.com/v4/spreadsheets/1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms/values/Sheet1!A1:append?valueInputOption=RAW&insertDataOption=INSERT_ROWS"
+        "https://sheets.googleapis.com/v4/spreadsheets/1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms/values/Sheet1!A1:append?valueInputOption=USER_ENTERED&insertDataOption=INSERT_ROWS"
     );
     assert_eq!(
         request.headers,
@@ -79,24 +79,24 @@ fn default_row_covers_the_help_page_fields() {
     assert_eq!(
         rows(&event, &config(json!({}))),
         json!([[
-            "2021-03-03 22:58",
-            "order.paid",
+            "2021-03-03 22:58:32",
+            "'order.paid",
             1262140,
-            "Abu",
-            "Ali",
-            "60123456789",
-            "abuali@gmail.com",
-            "Test",
-            "1",
+            "'Abu",
+            "'Ali",
+            "'60123456789",
+            "'abuali@gmail.com",
+            "'Test",
+            "'1",
             10,
             0,
-            "FREE SHIPPING COD",
-            "MYR",
-            "Persiaran Permata Perdana",
+            "'FREE SHIPPING COD",
+            "'MYR",
+            "'Persiaran Permata Perdana",
             "'-",
-            "63000",
-            "Cyberjaya",
-            "Selangor"
+            "'63000",
+            "'Cyberjaya",
+            "'Selangor"
         ]])
     );
 }
@@ -116,10 +116,18 @@ fn numbers_stay_numbers_and_text_stays_text() {
     let row = &rows(&event, &config(json!({"columns": columns})))[0];
     let total = &row[0];
     assert!(total.is_number(), "{row}");
-    assert!(row[1].is_string() && row[2].is_string(), "{row}");
-    assert_eq!(row[3], format!("RM{total}"));
+    let checkout = &serde_json::from_str::<Value>(&event.payload).unwrap()["checkout"];
+    assert_eq!(
+        row[1],
+        format!("'{}", checkout["customer"]["phone"].as_str().unwrap())
+    );
+    assert_eq!(
+        row[2],
+        format!("'{}", checkout["shipping_address"]["zip"].as_str().unwrap())
+    );
+    assert_eq!(row[3], format!("'RM{total}"));
     assert!(row[4].is_number(), "{row}");
-    assert!(row[5].as_str().unwrap().starts_with("RM "), "{row}");
+    assert!(row[5].as_str().unwrap().starts_with("'RM "), "{row}");
     assert_eq!(row[6], "");
 }
 
@@ -144,7 +152,7 @@ fn formulas_are_neutralised() {
             "'+1",
             "'@SUM(A1)",
             "'-5",
-            "a=b"
+            "'a=b"
         ]])
     );
 }
@@ -169,8 +177,8 @@ fn one_row_per_item() {
             &config(json!({"row_per": "item", "columns": columns}))
         ),
         json!([
-            [1262140, "Kopi", 2, "RM 20.00"],
-            [1262140, "Teh", 1, "RM 1,234.50"]
+            [1262140, "'Kopi", 2, "'RM 20.00"],
+            [1262140, "'Teh", 1, "'RM 1,234.50"]
         ])
     );
     let default_rows = rows(&example("order.paid"), &config(json!({"row_per": "item"})));
@@ -180,6 +188,19 @@ fn one_row_per_item() {
         transform(&no_items, &config(json!({"row_per": "item"}))).unwrap(),
         Action::Skip(_)
     ));
+}
+
+#[test]
+fn columns_are_tried_on_every_sample() {
+    let only_packed = "{% if event.type == 'order.packed' %}{{ checkout.id // 0 }}{% endif %}";
+    let message = config_error(&config(
+        json!({"columns": [{"header": "A", "value": only_packed}]}),
+    ));
+    assert!(
+        message.starts_with("columns[0].value: on the sample order.packed event, "),
+        "{message}"
+    );
+    validate_config(&config(json!({"row_per": "item"}))).unwrap();
 }
 
 #[test]
@@ -307,6 +328,8 @@ fn schema_and_validation_agree() {
         (json!({"credentials": 5}), false),
         (json!({"credentials": no_key}), false),
         (json!({"tab": "x"}), false),
+        (json!({"header_row": true}), true),
+        (json!({"header_row": "yes"}), false),
     ];
     for (extra, valid) in cases {
         let config = config(extra);
@@ -323,4 +346,64 @@ fn schema_and_validation_agree() {
             "plugin on {config}"
         );
     }
+}
+
+#[test]
+fn dates_are_typed_as_dates() {
+    let columns = json!([
+        {"header": "Paid", "value": "{{ checkout.completed_at }}"},
+        {"header": "Day", "value": "{{ checkout.completed_at|date('%Y-%m-%d') }}"},
+        {"header": "Local", "value": "{{ checkout.completed_at|date('%d/%m/%Y') }}"},
+        {"header": "Event", "value": "{{ event.occurred_at }}"},
+    ]);
+    let event = event("order.paid", json!({"checkout": help_page_checkout()}));
+    assert_eq!(
+        rows(&event, &config(json!({ "columns": columns }))),
+        json!([[
+            "2021-03-03 22:58:32",
+            "2021-03-03",
+            "'03/03/2021",
+            "2021-03-03 22:58:32"
+        ]])
+    );
+}
+
+#[test]
+fn a_header_row_is_written_before_the_rows() {
+    let columns = json!([
+        {"header": "Tarikh", "value": "{{ checkout.completed_at }}"},
+        {"header": "=Jumlah", "value": "{{ checkout.total }}"},
+    ]);
+    let settings = config(json!({"sheet": "Jualan Mac", "header_row": true, "columns": columns}));
+    let Ok(Action::Send(requests)) = transform(&example("order.paid"), &settings) else {
+        panic!("expected requests");
+    };
+    assert_eq!(requests.len(), 2);
+    let (header, append) = (&requests[0], &requests[1]);
+    assert_eq!(header.method, "PUT");
+    assert_eq!(
+        header.url,
+        "https://sheets.googleapis.com/v4/spreadsheets/1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms/values/%27Jualan%20Mac%27!A1?valueInputOption=RAW"
+    );
+    assert_eq!(
+        serde_json::from_slice::<Value>(&header.body).unwrap(),
+        json!({"values": [["Tarikh", "=Jumlah"]]})
+    );
+    assert!(matches!(header.auth, Some(Auth::GoogleServiceAccount(_))));
+    assert_eq!(append.method, "POST");
+    assert!(
+        append
+            .url
+            .contains("/values/%27Jualan%20Mac%27!A1:append?valueInputOption=USER_ENTERED")
+    );
+    let rows: Value = serde_json::from_slice(&append.body).unwrap();
+    assert_eq!(rows["values"].as_array().unwrap().len(), 1);
+    // Without header_row (the default), only the append.
+    send(&example("order.paid"), &config(json!({})));
+    let no_items = event("order.paid", json!({"checkout": {"id": 1}}));
+    let items = config(json!({"row_per": "item", "header_row": true}));
+    assert!(matches!(
+        transform(&no_items, &items).unwrap(),
+        Action::Skip(_)
+    ));
 }
