@@ -22,6 +22,13 @@ fn main() {
 
     kait_wasm_build::rerun_if_changed(&plugins);
     kait_wasm_build::rerun_if_changed(&root.join("wit"));
+    // The plugins' kit builds these into every component (plugins/pdk/build.rs,
+    // plugins/pdk/src/samples.rs).
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("catalogue.toml").display()
+    );
+    kait_wasm_build::rerun_if_changed(&root.join("examples/events"));
     println!("cargo:rerun-if-env-changed=CARGO_TARGET_DIR");
 
     let artifacts = kait_wasm_build::build(&plugins, &target_dir);

@@ -4,12 +4,16 @@ use kait_pdk::PluginError;
 use kait_pdk::config::{self, field_error};
 use kait_pdk::template::{Escape, Template};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
+
+use crate::body::{Body, FORM};
+use crate::callback_url::CallbackUrl;
 
 /// The content type of the default body.
 pub const JSON: &str = "application/json";
 
-const MAX_HEADERS: usize = 50;
+/// Most extra headers a webhook may configure.
+pub const MAX_HEADERS: usize = 50;
 
 /// Header names the host or the HTTP connection owns.
 const RESERVED_HEADERS: [&str; 14] = [
@@ -29,19 +33,20 @@ const RESERVED_HEADERS: [&str; 14] = [
     "webhook-signature",
 ];
 
+/// The methods a callback may use.
+pub const METHODS: [&str; 5] = ["POST", "PUT", "PATCH", "GET", "DELETE"];
+
 /// A webhook's callback settings, checked.
 #[derive(Debug)]
 pub struct Config {
     /// Where the request goes.
-    pub url: String,
-    /// `POST`, `PUT` or `PATCH`.
+    pub url: CallbackUrl,
+    /// One of [`METHODS`].
     pub method: String,
     /// Extra request headers, in configuration order.
     pub headers: Vec<(String, String)>,
-    /// The body's template; without one the body is the event itself.
-    pub body_template: Option<Template>,
-    /// The body's content type.
-    pub content_type: String,
+    /// What the request carries.
+    pub body: Body,
 }
 
 #[derive(Deserialize)]
@@ -56,85 +61,142 @@ struct Raw {
     body_template: Option<String>,
     #[serde(default)]
     content_type: Option<String>,
+    #[serde(default)]
+    form: Option<config::Ordered<Value>>,
 }
 
 impl Config {
     /// Parses and checks `config`; every error names the field at fault.
     pub fn parse(config: &str) -> Result<Config, PluginError> {
-        let raw: Raw = config::parse(config)?;
-        check_url(&raw.url)?;
-        let method = raw.method.unwrap_or_else(|| "POST".to_owned());
-        if !matches!(method.as_str(), "POST" | "PUT" | "PATCH") {
+        let mut raw: Raw = config::parse(config)?;
+        let url = CallbackUrl::parse(&raw.url)?;
+        let method = raw.method.take().unwrap_or_else(|| "POST".to_owned());
+        if !METHODS.contains(&method.as_str()) {
             return Err(field_error(
                 "method",
-                format!("{method:?} is not one of POST, PUT, PATCH"),
+                format!("{method:?} is not one of {}", METHODS.join(", ")),
             ));
         }
-        let headers = check_headers(raw.headers)?;
-        let content_type = raw.content_type.unwrap_or_else(|| JSON.to_owned());
-        check_content_type(&content_type)?;
-        let json = is_json(&content_type);
-        let body_template = match raw.body_template {
-            Some(text) => {
-                let escape = if json { Escape::Json } else { Escape::None };
-                Some(Template::compile("body_template", &text, escape)?)
-            }
-            None if !json => {
-                return Err(field_error(
-                    "content_type",
-                    "the default body is the event as JSON; set body_template to send another format",
-                ));
-            }
-            None => None,
-        };
+        let headers = check_headers(std::mem::take(&mut raw.headers))?;
+        let body = body(&method, raw)?;
         Ok(Config {
-            url: raw.url,
+            url,
             method,
             headers,
-            body_template,
-            content_type,
+            body,
         })
     }
 
-    /// Whether the body is JSON.
-    pub fn is_json(&self) -> bool {
-        is_json(&self.content_type)
+    /// Whether rendering needs the event's template context.
+    pub fn needs_context(&self) -> bool {
+        self.url.is_template() || self.body.is_template()
     }
+}
+
+/// The body `raw` describes for `method`.
+fn body(method: &str, raw: Raw) -> Result<Body, PluginError> {
+    if raw.body_template.is_some() && raw.form.is_some() {
+        return Err(field_error(
+            "form",
+            "give either form or body_template, not both",
+        ));
+    }
+    if let Some(content_type) = &raw.content_type {
+        check_content_type(content_type)?;
+    }
+    let bodiless = match method {
+        "GET" => Some("a GET request has no body"),
+        "DELETE" if raw.body_template.is_none() && raw.form.is_none() => {
+            Some("a DELETE request without body_template or form has no body")
+        }
+        _ => None,
+    };
+    if let Some(reason) = bodiless {
+        let field = if raw.body_template.is_some() {
+            "body_template"
+        } else if raw.form.is_some() {
+            "form"
+        } else if raw.content_type.is_some() {
+            "content_type"
+        } else {
+            return Ok(Body::Empty);
+        };
+        return Err(field_error(
+            field,
+            format!(
+                "{reason}; put values in the URL's query, where {{{{ … }}}} placeholders work too"
+            ),
+        ));
+    }
+    if let Some(form) = raw.form {
+        if raw
+            .content_type
+            .as_deref()
+            .is_some_and(|content_type| essence(content_type) != FORM)
+        {
+            return Err(field_error(
+                "content_type",
+                format!("a form is sent as {FORM}; leave content_type out"),
+            ));
+        }
+        return form_fields(form).map(Body::Form);
+    }
+    let content_type = raw.content_type.unwrap_or_else(|| JSON.to_owned());
+    let json = is_json(&content_type);
+    match raw.body_template {
+        Some(text) => {
+            let escape = if json { Escape::Json } else { Escape::None };
+            Ok(Body::Template {
+                template: Template::compile("body_template", &text, escape)?,
+                content_type,
+                json,
+            })
+        }
+        None if !json => Err(field_error(
+            "content_type",
+            "the default body is the event as JSON; set body_template to send another format",
+        )),
+        None => Ok(Body::Event(content_type)),
+    }
+}
+
+/// The `form` fields, each a template, in the order written.
+fn form_fields(form: config::Ordered<Value>) -> Result<Vec<(String, Template)>, PluginError> {
+    if form.0.is_empty() {
+        return Err(field_error("form", "must have at least one field"));
+    }
+    let mut fields: Vec<(String, Template)> = Vec::with_capacity(form.0.len());
+    for (name, value) in form.0 {
+        let field = format!("form.{name}");
+        let Value::String(text) = value else {
+            return Err(field_error(&field, "must be a string (a template)"));
+        };
+        if name.trim().is_empty() {
+            return Err(field_error("form", "a field name must not be empty"));
+        }
+        if fields.iter().any(|(seen, _)| *seen == name) {
+            return Err(field_error(&field, "given twice"));
+        }
+        let template = Template::compile(&field, &text, Escape::None)?;
+        fields.push((name, template));
+    }
+    Ok(fields)
 }
 
 /// `application/json`, or any `+json` type such as `application/cloudevents+json`.
 fn is_json(content_type: &str) -> bool {
-    let essence = content_type
+    let essence = essence(content_type);
+    essence == JSON || essence.ends_with("+json")
+}
+
+/// The media type without its parameters, lowercase.
+fn essence(content_type: &str) -> String {
+    content_type
         .split(';')
         .next()
         .unwrap_or("")
         .trim()
-        .to_ascii_lowercase();
-    essence == JSON || essence.ends_with("+json")
-}
-
-fn check_url(text: &str) -> Result<(), PluginError> {
-    let url = url::Url::parse(text)
-        .map_err(|err| field_error("url", format!("not a valid URL: {err}")))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(field_error("url", "must start with https:// or http://"));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(field_error("url", "must name a host"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(field_error(
-            "url",
-            "must not contain a user name or password; send credentials in headers",
-        ));
-    }
-    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(field_error(
-            "url",
-            "must not contain spaces or control characters",
-        ));
-    }
-    Ok(())
+        .to_ascii_lowercase()
 }
 
 fn check_headers(headers: config::Ordered<Value>) -> Result<Vec<(String, String)>, PluginError> {
@@ -200,46 +262,4 @@ fn check_content_type(content_type: &str) -> Result<(), PluginError> {
             format!("{content_type:?} is not a media type like \"application/json\""),
         ))
     }
-}
-
-/// The configuration's JSON Schema (draft 2020-12).
-pub fn schema() -> Value {
-    json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "Callback URL",
-        "description": "Sends each event to a URL: the event itself as JSON, or a body rendered from a template.",
-        "type": "object",
-        "properties": {
-            "url": {
-                "type": "string",
-                "format": "uri",
-                "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://",
-                "description": "The callback URL (http or https, without user name or password).",
-            },
-            "method": {
-                "enum": ["POST", "PUT", "PATCH"],
-                "default": "POST",
-                "description": "The HTTP method.",
-            },
-            "headers": {
-                "type": "object",
-                "description": "Extra request headers (e.g. an API key). Host, Content-Length, Content-Type, hop-by-hop and webhook-* headers cannot be set.",
-                "propertyNames": {"pattern": "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},
-                "additionalProperties": {"type": "string", "pattern": "^[^\\r\\n]*$"},
-                "maxProperties": MAX_HEADERS,
-                "writeOnly": true,
-            },
-            "body_template": {
-                "type": "string",
-                "description": "The request body, with {{ checkout.… }} placeholders (escaped as JSON string contents when the content type is JSON). Left out: the event itself, {\"id\", \"type\", \"shop\", \"occurred_at\", \"data\"}.",
-            },
-            "content_type": {
-                "type": "string",
-                "default": JSON,
-                "description": "The body's Content-Type; anything but JSON needs a body_template.",
-            },
-        },
-        "required": ["url"],
-        "additionalProperties": false,
-    })
 }

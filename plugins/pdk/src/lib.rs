@@ -51,12 +51,14 @@ pub mod bindings {
     });
 }
 
+pub mod catalogue;
 pub mod config;
 mod document;
 pub mod event;
 pub mod log;
 pub mod model;
 pub mod request;
+pub mod samples;
 pub mod template;
 #[cfg(feature = "testing")]
 pub mod testing;

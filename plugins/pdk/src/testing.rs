@@ -1,14 +1,13 @@
 //! Fixtures for plugin tests (feature `testing`, native target).
 //!
-//! [`example`] reads the repository's sample events (`examples/events/<type>.json`)
-//! and falls back to the help page's example checkout when they are not there, so
-//! plugin tests run in any checkout of the guest workspace.
+//! [`example`] is one of the repository's sample events
+//! (`examples/events/<type>.json`, built into the kit as [`crate::samples`]), or
+//! the help page's example checkout for a type without a sample.
 
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-use crate::model::Envelope;
 use crate::{Action, Event, OutgoingRequest, PluginError, PluginInfo};
 
 /// An event of type `kind` whose `data` is `data`.
@@ -24,13 +23,8 @@ pub fn event(kind: &str, data: Value) -> Event {
 
 /// The sample event of type `kind` (e.g. `order.paid`).
 pub fn example(kind: &str) -> Event {
-    let path = examples_dir().join(format!("{kind}.json"));
-    match std::fs::read_to_string(&path) {
-        Ok(json) => Envelope::parse(&json)
-            .unwrap_or_else(|err| panic!("{} is not an event: {err}", path.display()))
-            .to_event(),
-        Err(_) => event(kind, json!({ "checkout": help_page_checkout() })),
-    }
+    crate::samples::get(kind)
+        .unwrap_or_else(|| event(kind, json!({ "checkout": help_page_checkout() })))
 }
 
 /// The directory of the repository's sample events.

@@ -5,7 +5,7 @@ pub type DefaultColumn = (&'static str, &'static str);
 
 const DATE: DefaultColumn = (
     "Date",
-    r#"{{ (checkout.completed_at or checkout.created_at)|date("%Y-%m-%d %H:%M") }}"#,
+    r#"{{ (checkout.completed_at or checkout.created_at)|date("%Y-%m-%d %H:%M:%S") }}"#,
 );
 
 const HEAD: [DefaultColumn; 7] = [

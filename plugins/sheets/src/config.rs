@@ -27,6 +27,8 @@ pub struct Config {
     pub row_per: RowPer,
     /// The service-account key, as JSON text.
     pub credentials: Secret<String>,
+    /// Keep the columns' titles in row 1.
+    pub header_row: bool,
 }
 
 /// One column: its header (for the merchant's reference) and its cell template.
@@ -60,6 +62,8 @@ struct Raw {
     #[serde(default)]
     row_per: RowPer,
     credentials: Secret<Value>,
+    #[serde(default)]
+    header_row: bool,
 }
 
 #[derive(Deserialize)]
@@ -93,6 +97,7 @@ impl Config {
             columns,
             row_per: raw.row_per,
             credentials: Secret::new(credentials),
+            header_row: raw.header_row,
         })
     }
 
@@ -262,7 +267,7 @@ pub fn schema() -> Value {
             },
             "columns": {
                 "type": "array",
-                "description": "The row's cells, in order. A value that is a single {{ … }} giving a number is written as a number; text starting with = + - or @ is prefixed with ' so it is never run as a formula. Left out: every field of the checkout (or of the item).",
+                "description": "The row's cells, in order. A value that is a single {{ … }} giving a number is written as a number; a date-time (e.g. {{ checkout.completed_at }}) or text like 2024-03-08 21:13:05 as a date; any other text exactly as rendered, behind the ' Sheets hides, so it is never run as a formula and digits keep their leading zeros. Left out: every field of the checkout (or of the item).",
                 "minItems": 1,
                 "maxItems": MAX_COLUMNS,
                 "items": {
@@ -280,6 +285,11 @@ pub fn schema() -> Value {
                 "description": "\"order\": one row per event; \"item\": one row per item, with {{ item.… }} in the templates.",
                 "enum": ["order", "item"],
                 "default": "order",
+            },
+            "header_row": {
+                "type": "boolean",
+                "default": false,
+                "description": "Keep the columns' titles (each column's header) in row 1: every event writes them into row 1, then appends its rows below. For an empty sheet, or one whose first row is already the titles; whatever else is in row 1 is replaced.",
             },
             "credentials": {
                 "description": "The service account's JSON key (the downloaded file's content, as an object or as text).",

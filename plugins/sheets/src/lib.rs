@@ -6,23 +6,29 @@
 //! account:
 //!
 //! ```text
-//! POST https://sheets.googleapis.com/v4/spreadsheets/<id>/values/<sheet>!A1:append?valueInputOption=RAW&insertDataOption=INSERT_ROWS
+//! POST https://sheets.googleapis.com/v4/spreadsheets/<id>/values/<sheet>!A1:append?valueInputOption=USER_ENTERED&insertDataOption=INSERT_ROWS
 //! content-type: application/json
 //! auth: Google service account, scope https://www.googleapis.com/auth/spreadsheets
 //!
 //! {"values": [[...], ...]}
 //! ```
 //!
-//! A cell whose template is a single `{{ expr }}` giving a number is a JSON number;
-//! every other cell is text, and text that a spreadsheet would run as a formula
-//! (starting with `=`, `+`, `-` or `@`) gets a leading `'`.
+//! Sheets types each cell as if the merchant had typed it ([`cell`]): numbers are
+//! numbers, dates are dates, and all other text keeps its exact value behind a
+//! leading `'` that Sheets hides, so customer text is never run as a formula.
+//!
+//! With `header_row`, each event first writes the columns' titles into row 1
+//! (`PUT …/values/<sheet>!A1?valueInputOption=RAW`), then appends: the plugin
+//! cannot read the sheet, so it keeps row 1 as the header instead of writing it
+//! once. The write is idempotent, so a retry may repeat it harmlessly.
 
+pub mod cell;
 pub mod columns;
 pub mod config;
 
 use kait_pdk::event::Payload;
 use kait_pdk::template::Context;
-use kait_pdk::{Action, Auth, Event, PluginError, PluginInfo, request};
+use kait_pdk::{Action, Auth, Event, PluginError, PluginInfo, request, samples};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
 
@@ -46,64 +52,71 @@ pub fn info() -> PluginInfo {
     }
 }
 
-/// Checks a configuration, naming the field at fault.
+/// Checks a configuration, naming the field at fault, then renders every
+/// column on every sample event (every item, for one row per item).
 pub fn validate_config(config: &str) -> Result<(), PluginError> {
-    Config::parse(config).map(drop)
+    let config = Config::parse(config)?;
+    samples::check_each(|event, payload| rows(&config, event, payload).map(drop))
 }
 
-/// The `values:append` request for `event`, or a skip when one row per item is
-/// configured and the checkout has no items.
+/// The `values:append` request for `event` (after the header's write with
+/// `header_row`), or a skip when one row per item is configured and the checkout
+/// has no items.
 pub fn transform(event: &Event, config: &str) -> Result<Action, PluginError> {
     let config = kait_pdk::config::cached(config, Config::parse)?;
     let payload = Payload::parse(event)?;
     payload.require_checkout()?;
-    let context = Context::new(event, &payload);
-    let rows = match config.row_per {
-        RowPer::Order => vec![row(&config, &context)?],
-        RowPer::Item => (0..payload.item_count())
-            .map(|index| row(&config, &context.with_item(index)))
-            .collect::<Result<Vec<_>, _>>()?,
-    };
+    let rows = rows(&config, event, &payload)?;
     if rows.is_empty() {
         return Ok(Action::Skip("the checkout has no items".to_owned()));
     }
+    let auth = || Some(Auth::GoogleServiceAccount(config.google_credentials()));
+    let mut requests = Vec::with_capacity(2);
+    if config.header_row {
+        let titles: Vec<&str> = config.columns.iter().map(|c| c.header.as_str()).collect();
+        let url = header_url(&config.spreadsheet_id, &config.sheet);
+        let body = json!({ "values": [titles] });
+        requests.push(request::json("PUT", url, &body, auth())?);
+    }
     let url = append_url(&config.spreadsheet_id, &config.sheet);
-    let auth = Auth::GoogleServiceAccount(config.google_credentials());
     let body = json!({ "values": rows });
-    Ok(Action::Send(vec![request::json(
-        "POST",
-        url,
-        &body,
-        Some(auth),
-    )?]))
+    requests.push(request::json("POST", url, &body, auth())?);
+    Ok(Action::Send(requests))
+}
+
+/// The rows for an event: one, or one per item.
+fn rows(config: &Config, event: &Event, payload: &Payload) -> Result<Vec<Vec<Value>>, PluginError> {
+    let context = Context::new(event, payload);
+    match config.row_per {
+        RowPer::Order => Ok(vec![row(config, &context)?]),
+        RowPer::Item => (0..payload.item_count())
+            .map(|index| row(config, &context.with_item(index)))
+            .collect(),
+    }
 }
 
 fn row(config: &Config, context: &Context) -> Result<Vec<Value>, PluginError> {
     config
         .columns
         .iter()
-        .map(|column| column.value.render_value(context).map(neutralise_formula))
+        .map(|column| column.value.render_value(context).map(cell::cell))
         .collect()
-}
-
-/// Text starting with `=`, `+`, `-` or `@` (or a tab or carriage return, which
-/// some spreadsheets skip before reading a formula) gets a leading `'`, so neither
-/// the sheet nor a CSV export of it runs customer-typed text as a formula.
-pub fn neutralise_formula(cell: Value) -> Value {
-    match cell {
-        Value::String(text) if text.starts_with(['=', '+', '-', '@', '\t', '\r']) => {
-            Value::String(format!("'{text}"))
-        }
-        other => other,
-    }
 }
 
 /// The append URL; the tab name is quoted as A1 notation needs, then encoded.
 pub fn append_url(spreadsheet_id: &str, sheet: &str) -> String {
-    let range = a1_sheet_name(sheet);
     format!(
-        "https://sheets.googleapis.com/v4/spreadsheets/{spreadsheet_id}/values/{}!A1:append?valueInputOption=RAW&insertDataOption=INSERT_ROWS",
-        utf8_percent_encode(&range, PATH_SEGMENT)
+        "https://sheets.googleapis.com/v4/spreadsheets/{spreadsheet_id}/values/{}!A1:append?valueInputOption=USER_ENTERED&insertDataOption=INSERT_ROWS",
+        utf8_percent_encode(&a1_sheet_name(sheet), PATH_SEGMENT)
+    )
+}
+
+/// The URL that writes row 1 from A1 (`values.update`). The titles are written
+/// as they are (RAW): they are the merchant's own words, never a formula.
+pub fn header_url(spreadsheet_id: &str, sheet: &str) -> String {
+    format!(
+        "https://sheets.googleapis.com/v4/spreadsheets/{spreadsheet_id}/values/{}!A1?valueInputOption=RAW",
+        utf8_percent_encode(&a1_sheet_name(sheet), PATH_SEGMENT)
     )
 }
 

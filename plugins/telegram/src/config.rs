@@ -3,15 +3,20 @@
 use std::fmt;
 
 use kait_pdk::PluginError;
+use kait_pdk::catalogue::{self, Lang};
 use kait_pdk::config::{self, Secret, field_error};
 use kait_pdk::template::{Escape, Template};
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::json;
 
-/// The message sent when the configuration has no `template`: the event, the
-/// order, the customer, every item, shipping and the total.
-pub const DEFAULT_TEMPLATE: &str = include_str!("default.html");
+/// The message sent when the configuration has no `template`, in `lang`: the
+/// event, the order, the customer, every item, shipping and the total. Its text is
+/// the catalogue's `[telegram.default_message]`.
+pub fn default_template(lang: Lang) -> &'static str {
+    catalogue::text("telegram.default_message", lang)
+        .expect("catalogue.toml has [telegram.default_message]")
+}
 
 /// A webhook's Telegram settings, checked.
 #[derive(Debug)]
@@ -22,6 +27,8 @@ pub struct Config {
     pub chat_id: ChatId,
     /// The message template, compiled for Telegram's HTML mode.
     pub template: Template,
+    /// The language of the default message and of `event.title`.
+    pub language: Lang,
     /// Deliver the message silently.
     pub disable_notification: bool,
 }
@@ -35,6 +42,13 @@ struct Raw {
     template: Option<String>,
     #[serde(default)]
     disable_notification: bool,
+    #[serde(default = "default_language")]
+    language: Lang,
+}
+
+/// Malay: the seed's merchants read it.
+fn default_language() -> Lang {
+    Lang::Ms
 }
 
 /// A Telegram chat: a numeric id (`-1001234567890`, as a string or a number) or
@@ -63,12 +77,13 @@ impl Config {
                 ));
             }
             Some(text) => Template::compile("template", text, Escape::Html)?,
-            None => Template::compile("template", DEFAULT_TEMPLATE, Escape::Html)?,
+            None => Template::compile("template", default_template(raw.language), Escape::Html)?,
         };
         Ok(Config {
             bot_token: raw.bot_token,
             chat_id: raw.chat_id,
             template,
+            language: raw.language,
             disable_notification: raw.disable_notification,
         })
     }
@@ -180,9 +195,14 @@ pub fn schema() -> serde_json::Value {
             },
             "template": {
                 "type": "string",
-                "description": "The message, in Telegram HTML (<b>, <i>, <a href>, …) with {{ checkout.… }} placeholders, {% for %} / {% if %} blocks and the money and date filters. Substituted values are escaped. Left out: a summary of the order.",
+                "description": "The message, in Telegram HTML with {{ checkout.… }} placeholders, {% for %} / {% if %} blocks and the money and date filters. Substituted values are escaped. Only Telegram's tags are accepted (b, strong, i, em, u, ins, s, strike, del, span class=\"tg-spoiler\", tg-spoiler, a href, tg-emoji emoji-id, code, pre, blockquote), each closed in order; write a < that is text as &lt;. It is tried on every sample event before it is saved. Left out: a summary of the order in the chosen language.",
                 "minLength": 1,
-                "default": DEFAULT_TEMPLATE,
+            },
+            "language": {
+                "title": "Language of the default message",
+                "description": "The language of the default message and of {{ event.title }}: \"ms\" (Bahasa Melayu) or \"en\" (English).",
+                "enum": ["ms", "en"],
+                "default": "ms",
             },
             "disable_notification": {
                 "type": "boolean",

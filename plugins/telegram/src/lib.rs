@@ -13,15 +13,20 @@
 //! ```
 //!
 //! with `"disable_notification": true` added when configured.
+//!
+//! The default message and `{{ event.title }}` are in the configured `language`
+//! (Malay unless set), from the repository's catalogue. `validate-config` renders
+//! the template on every sample event and refuses markup Telegram would refuse.
 
 pub mod config;
+pub mod html;
 pub mod truncate;
 
 use std::borrow::Cow;
 
 use kait_pdk::event::Payload;
 use kait_pdk::template::Context;
-use kait_pdk::{Action, Event, PluginError, PluginInfo, log, request};
+use kait_pdk::{Action, Event, PluginError, PluginInfo, log, request, samples};
 use serde::Serialize;
 
 use config::{ChatId, Config};
@@ -37,9 +42,19 @@ pub fn info() -> PluginInfo {
     }
 }
 
-/// Checks a configuration, naming the field at fault.
+/// Checks a configuration, naming the field at fault, then renders its template
+/// on every sample event and refuses HTML that Telegram would refuse.
 pub fn validate_config(config: &str) -> Result<(), PluginError> {
-    Config::parse(config).map(drop)
+    let config = Config::parse(config)?;
+    samples::check_each(|event, payload| {
+        let context = Context::in_language(event, payload, config.language);
+        let message = config.template.render(&context)?;
+        html::check(message.trim()).map_err(|reason| {
+            PluginError::InvalidConfig(format!(
+                "template: Telegram would refuse the HTML: {reason}"
+            ))
+        })
+    })
 }
 
 /// The `sendMessage` request for `event`, or a skip when the template renders
@@ -48,7 +63,8 @@ pub fn transform(event: &Event, config: &str) -> Result<Action, PluginError> {
     let config = kait_pdk::config::cached(config, Config::parse)?;
     let payload = Payload::parse(event)?;
     payload.require_checkout()?;
-    let rendered = config.template.render(&Context::new(event, &payload))?;
+    let context = Context::in_language(event, &payload, config.language);
+    let rendered = config.template.render(&context)?;
     let text = rendered.trim();
     if text.is_empty() {
         return Ok(Action::Skip(

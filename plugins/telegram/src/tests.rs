@@ -51,14 +51,23 @@ fn sends_one_html_message_to_the_bot_api() {
 }
 
 #[test]
-fn default_message_summarises_the_order() {
+fn default_message_summarises_the_order_in_malay_or_english() {
     let event = event("order.paid", json!({"checkout": help_page_checkout()}));
-    let text = body(&send(&event, &config(json!({}))))["text"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let text = |extra: Value| {
+        body(&send(&event, &config(extra)))["text"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
     assert_eq!(
-        text,
+        text(json!({})),
+        "🛒 <b>Order Paid</b>\nPesanan #1262140\n\nPelanggan: Abu Ali\nTelefon: 60123456789\n\n\
+         • 1 × Test (2 Unit/ Hitam): RM 10.00\n\nPenghantaran (FREE SHIPPING COD): RM 0.00\n\
+         <b>Jumlah: RM 10.00</b>"
+    );
+    assert_eq!(text(json!({"language": "ms"})), text(json!({})));
+    assert_eq!(
+        text(json!({"language": "en"})),
         "🛒 <b>Order Paid</b>\nOrder #1262140\n\nCustomer: Abu Ali\nPhone: 60123456789\n\n\
          • 1 × Test (2 Unit/ Hitam): RM 10.00\n\nShipping (FREE SHIPPING COD): RM 0.00\n\
          <b>Total: RM 10.00</b>"
@@ -67,32 +76,69 @@ fn default_message_summarises_the_order() {
 
 #[test]
 fn default_message_for_every_sample_event() {
-    for kind in [
-        "order.paid",
-        "order.shipped",
-        "checkout.abandoned",
-        "checkout.completed",
-        "checkout.updated",
-        "order.processing",
-        "order.completed",
-        "order.updated",
-        "order.ready_for_pickup",
-        "order.packed",
+    for (language, total, tracking) in [
+        ("ms", "<b>Jumlah: RM ", "Nombor penjejakan: "),
+        ("en", "<b>Total: RM ", "Tracking: "),
     ] {
-        let text = body(&send(&example(kind), &config(json!({}))))["text"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        assert!(text.contains("<b>Total: RM "), "{kind}: {text}");
-        assert!(!text.contains("\n\n\n"), "{kind}: {text}");
+        let config = config(json!({ "language": language }));
+        for event in kait_pdk::samples::all() {
+            let kind = &event.kind;
+            let text = body(&send(&event, &config))["text"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let title = kait_pdk::catalogue::event_title(
+                kind,
+                serde_json::from_value(json!(language)).unwrap(),
+            );
+            assert!(
+                text.starts_with(&format!("🛒 <b>{}</b>\n", title.unwrap())),
+                "{kind}: {text}"
+            );
+            assert!(text.contains(total), "{kind}: {text}");
+            assert!(!text.contains("\n\n\n"), "{kind}: {text}");
+            assert_eq!(text.contains(tracking), kind == "order.shipped", "{kind}");
+        }
     }
-    let shipped = body(&send(&example("order.shipped"), &config(json!({}))))["text"].to_string();
-    if std::path::Path::new(&kait_pdk::testing::examples_dir())
-        .join("order.shipped.json")
-        .exists()
-    {
-        assert!(shipped.contains("Tracking: "), "{shipped}");
+    let processing =
+        body(&send(&example("order.processing"), &config(json!({}))))["text"].to_string();
+    assert!(
+        processing.contains("<b>Order Status Processing</b>"),
+        "{processing}"
+    );
+}
+
+#[test]
+fn templates_are_tried_on_every_sample_before_they_are_saved() {
+    for language in ["ms", "en"] {
+        validate_config(&config(json!({ "language": language }))).unwrap();
     }
+    let refused = |template: &str| config_error(&config(json!({ "template": template })));
+    assert_eq!(
+        refused("<div>{{ checkout.id }}</div>"),
+        "template: on the sample order.paid event, Telegram would refuse the HTML: <div> is not one \
+         of Telegram's tags (b, strong, i, em, u, ins, s, strike, del, span class=\"tg-spoiler\", \
+         tg-spoiler, a href=\"…\", tg-emoji emoji-id=\"…\", code, pre, blockquote); write a < that \
+         is text as &lt;"
+    );
+    assert_eq!(
+        refused("{% if event.type == 'order.shipped' %}<b>{% endif %}Dihantar"),
+        "template: on the sample order.shipped event, Telegram would refuse the HTML: <b> is never \
+         closed; add </b>"
+    );
+    assert_eq!(
+        refused("<b><i>{{ checkout.id }}</b></i>"),
+        "template: on the sample order.paid event, Telegram would refuse the HTML: </b> closes a tag \
+         that is not the last one opened: expected </i>"
+    );
+    assert!(refused("Total < RM 50").contains("is not a tag; write a < that is text as &lt;"));
+    let failing = refused("{{ checkout.id // 0 }}");
+    assert!(
+        failing.starts_with("template: on the sample order.paid event, "),
+        "{failing}"
+    );
+    // Inserted values are escaped, so customer text is never taken for markup.
+    validate_config(&config(json!({"template": "<b>{{ checkout.customer.first_name }}</b> <a href=\"{{ checkout.url }}\">{{ checkout.rate }}</a>"}))).unwrap();
 }
 
 #[test]
@@ -184,6 +230,10 @@ fn config_errors_name_the_field() {
         config_error(&config(json!({"template": " "})))
             .starts_with("config.template: must not be empty")
     );
+    assert_eq!(
+        config_error(&config(json!({"language": "fr"}))),
+        "config.language: unknown variant `fr`, expected `ms` or `en`"
+    );
 }
 
 #[test]
@@ -210,7 +260,14 @@ fn info_describes_the_config_schema() {
     for (name, property) in schema["properties"].as_object().unwrap() {
         assert!(property["description"].is_string(), "{name}");
     }
-    let every_property = config(json!({"template": "x", "disable_notification": false}));
+    assert_eq!(
+        schema["properties"]["language"]["enum"],
+        json!(["ms", "en"])
+    );
+    assert_eq!(schema["properties"]["language"]["default"], "ms");
+    assert!(schema["properties"]["template"].get("default").is_none());
+    let every_property =
+        config(json!({"template": "x", "disable_notification": false, "language": "en"}));
     validate_config(&every_property).unwrap();
 }
 
@@ -233,6 +290,8 @@ fn schema_and_validation_agree() {
         (json!({"template": ""}), false),
         (json!({"disable_notification": "yes"}), false),
         (json!({"silent": true}), false),
+        (json!({"language": "en"}), true),
+        (json!({"language": "fr"}), false),
     ];
     for (extra, valid) in cases {
         let config = config(extra);

@@ -47,13 +47,13 @@ struct Mode {
 }
 
 struct Store {
-    modes: [Mode; 3],
+    modes: [Mode; 4],
     next: u64,
 }
 
 thread_local! {
     static STORE: RefCell<Store> = RefCell::new(Store {
-        modes: [Escape::Html, Escape::Json, Escape::None].map(|escape| Mode {
+        modes: [Escape::Html, Escape::Json, Escape::None, Escape::Url].map(|escape| Mode {
             env: environment(escape),
             entries: HashMap::new(),
         }),

@@ -2,7 +2,8 @@
 //!
 //! Missing values and nulls print nothing. Booleans print as `true` / `false`,
 //! lists and objects as JSON.
-//! Values marked safe (the `|safe` and `|tojson` filters) print as they are.
+//! Values marked safe (the `|safe` and `|tojson` filters) print as they are,
+//! except in a URL, where every value is data and is always encoded.
 //! Everything else is escaped for the template's [`Escape`] mode; the template's
 //! own literal text never is.
 
@@ -21,6 +22,11 @@ pub enum Escape {
     /// For JSON bodies: values are written as the contents of a JSON string,
     /// without the quotes; numbers and booleans need no escaping and stay as is.
     Json,
+    /// For a URL's path and query: every byte but RFC 3986's unreserved
+    /// characters (`A-Z a-z 0-9 - . _ ~`) is percent-encoded, which keeps a value
+    /// whole both as a path segment (`/` becomes `%2F`) and as a query value (`&`,
+    /// `=`, `+` and `#` become `%26`, `%3D`, `%2B` and `%23`; a space `%20`).
+    Url,
     /// Values are written as they are.
     None,
 }
@@ -31,6 +37,7 @@ impl Escape {
             Escape::Html => 0,
             Escape::Json => 1,
             Escape::None => 2,
+            Escape::Url => 3,
         }
     }
 }
@@ -41,12 +48,13 @@ pub(crate) fn write_value(escape: Escape, out: &mut impl Write, value: &Value) -
         return Ok(());
     }
     let text = plain_text(value);
-    if value.is_safe() {
+    if value.is_safe() && escape != Escape::Url {
         return out.write_str(&text);
     }
     match escape {
         Escape::Html => write_html(out, &text),
         Escape::Json => write_json(out, &text),
+        Escape::Url => write_url(out, &text),
         Escape::None => out.write_str(&text),
     }
 }
@@ -108,6 +116,17 @@ fn write_json(out: &mut impl Write, text: &str) -> fmt::Result {
     out.write_str(&text[last..])
 }
 
+fn write_url(out: &mut impl Write, text: &str) -> fmt::Result {
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.write_char(char::from(byte))?;
+        } else {
+            write!(out, "%{byte:02X}")?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,6 +172,19 @@ mod tests {
         assert_eq!(
             written(Escape::Html, Value::from_safe_string("<b>".into())),
             "<b>"
+        );
+    }
+
+    #[test]
+    fn url_mode_encodes_all_but_unreserved_even_safe_values() {
+        assert_eq!(
+            written(Escape::Url, Value::from("Kopi & Teh/2 = 50% #1+é ~a_b.c-d")),
+            "Kopi%20%26%20Teh%2F2%20%3D%2050%25%20%231%2B%C3%A9%20~a_b.c-d"
+        );
+        assert_eq!(written(Escape::Url, Value::from(10.5)), "10.5");
+        assert_eq!(
+            written(Escape::Url, Value::from_safe_string("a?b".into())),
+            "a%3Fb"
         );
     }
 }

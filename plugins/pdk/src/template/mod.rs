@@ -44,6 +44,7 @@ use minijinja::{ErrorKind, Value};
 pub use escape::{Escape, html as escape_html};
 pub use filters::DEFAULT_DATE_FORMAT;
 
+use crate::catalogue::{self, Lang};
 use crate::event::Payload;
 use crate::{Event, PluginError};
 use cache::Entry;
@@ -129,15 +130,22 @@ pub struct Context {
 
 impl Context {
     /// The context of `event`: `event` is `{id, type, title, shop, occurred_at}`
-    /// (`title` is the type for people: "Order Ready For Pickup"),
+    /// (`title` is the seed's title in English: "Order Status Processing"),
     /// `checkout` is `data.checkout` (empty when missing), `data` is the payload.
     pub fn new(event: &Event, payload: &Payload) -> Context {
+        Context::in_language(event, payload, Lang::En)
+    }
+
+    /// [`Context::new`] with `event.title` in `lang`, from the catalogue.
+    pub fn in_language(event: &Event, payload: &Payload, lang: Lang) -> Context {
         let data = json::document(payload.shared());
         let checkout = data.get_attr("checkout").unwrap_or(Value::UNDEFINED);
+        let title = catalogue::event_title(&event.kind, lang)
+            .map_or_else(|| title(&event.kind), str::to_owned);
         let event = minijinja::context! {
             id => event.id,
             type => event.kind,
-            title => title(&event.kind),
+            title => title,
             shop => event.shop,
             occurred_at => event.occurred_at,
         };
@@ -177,8 +185,8 @@ impl Context {
     }
 }
 
-/// The event type as people read it: `order.ready_for_pickup` is "Order Ready For
-/// Pickup".
+/// A type the catalogue does not list, as people read it: `order.refunded` is
+/// "Order Refunded".
 fn title(kind: &str) -> String {
     let mut title = String::with_capacity(kind.len());
     let mut word_start = true;

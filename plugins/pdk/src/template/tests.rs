@@ -237,3 +237,40 @@ fn line_column_counts_characters() {
     assert_eq!(line_column("ab\nçd", 6), (2, 3));
     assert_eq!(line_column("ab", 99), (1, 3));
 }
+
+#[test]
+fn event_title_is_the_seeds_in_the_asked_language() {
+    let event = crate::samples::get("order.processing").unwrap();
+    let payload = Payload::parse(&event).unwrap();
+    let title = |context: &Context| {
+        Template::compile("template", "{{ event.title }}", Escape::None)
+            .unwrap()
+            .render(context)
+            .unwrap()
+    };
+    assert_eq!(
+        title(&Context::new(&event, &payload)),
+        "Order Status Processing"
+    );
+    assert_eq!(
+        title(&Context::in_language(&event, &payload, Lang::Ms)),
+        "Order Status Processing"
+    );
+    let unknown = Event {
+        kind: "order.ready_for_pickup_late".into(),
+        ..event
+    };
+    assert_eq!(
+        title(&Context::new(&unknown, &payload)),
+        "Order Ready For Pickup Late"
+    );
+}
+
+#[test]
+fn url_mode_encodes_values_and_keeps_literal_text() {
+    let url = render(
+        "/orders/{{ checkout.customer.first_name }} {{ checkout.items[].product.name }}?q={{ checkout.total }}&x=a b",
+        Escape::Url,
+    );
+    assert_eq!(url, "/orders/Abu Test%2C%20Kopi?q=1234.5&x=a b");
+}

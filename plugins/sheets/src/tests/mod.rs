@@ -6,6 +6,8 @@ use serde_json::{Value, json};
 
 use super::*;
 
+mod user_entered;
+
 fn key() -> Value {
     json!({
         "type": "service_account",
@@ -41,7 +43,7 @@ fn appends_as_the_service_account() {
     assert_eq!(request.method, "POST");
     assert_eq!(
         request.url,
-        "https://sheets.googleapis.com/v4/spreadsheets/1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms/values/Sheet1!A1:append?valueInputOption=RAW&insertDataOption=INSERT_ROWS"
+        "https://sheets.googleapis.com/v4/spreadsheets/1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms/values/Sheet1!A1:append?valueInputOption=USER_ENTERED&insertDataOption=INSERT_ROWS"
     );
     assert_eq!(
         request.headers,
@@ -79,24 +81,24 @@ fn default_row_covers_the_help_page_fields() {
     assert_eq!(
         rows(&event, &config(json!({}))),
         json!([[
-            "2021-03-03 22:58",
-            "order.paid",
+            "2021-03-03 22:58:32",
+            "'order.paid",
             1262140,
-            "Abu",
-            "Ali",
-            "60123456789",
-            "abuali@gmail.com",
-            "Test",
-            "1",
+            "'Abu",
+            "'Ali",
+            "'60123456789",
+            "'abuali@gmail.com",
+            "'Test",
+            "'1",
             10,
             0,
-            "FREE SHIPPING COD",
-            "MYR",
-            "Persiaran Permata Perdana",
+            "'FREE SHIPPING COD",
+            "'MYR",
+            "'Persiaran Permata Perdana",
             "'-",
-            "63000",
-            "Cyberjaya",
-            "Selangor"
+            "'63000",
+            "'Cyberjaya",
+            "'Selangor"
         ]])
     );
 }
@@ -116,10 +118,18 @@ fn numbers_stay_numbers_and_text_stays_text() {
     let row = &rows(&event, &config(json!({"columns": columns})))[0];
     let total = &row[0];
     assert!(total.is_number(), "{row}");
-    assert!(row[1].is_string() && row[2].is_string(), "{row}");
-    assert_eq!(row[3], format!("RM{total}"));
+    let checkout = &serde_json::from_str::<Value>(&event.payload).unwrap()["checkout"];
+    assert_eq!(
+        row[1],
+        format!("'{}", checkout["customer"]["phone"].as_str().unwrap())
+    );
+    assert_eq!(
+        row[2],
+        format!("'{}", checkout["shipping_address"]["zip"].as_str().unwrap())
+    );
+    assert_eq!(row[3], format!("'RM{total}"));
     assert!(row[4].is_number(), "{row}");
-    assert!(row[5].as_str().unwrap().starts_with("RM "), "{row}");
+    assert!(row[5].as_str().unwrap().starts_with("'RM "), "{row}");
     assert_eq!(row[6], "");
 }
 
@@ -144,7 +154,7 @@ fn formulas_are_neutralised() {
             "'+1",
             "'@SUM(A1)",
             "'-5",
-            "a=b"
+            "'a=b"
         ]])
     );
 }
@@ -169,8 +179,8 @@ fn one_row_per_item() {
             &config(json!({"row_per": "item", "columns": columns}))
         ),
         json!([
-            [1262140, "Kopi", 2, "RM 20.00"],
-            [1262140, "Teh", 1, "RM 1,234.50"]
+            [1262140, "'Kopi", 2, "'RM 20.00"],
+            [1262140, "'Teh", 1, "'RM 1,234.50"]
         ])
     );
     let default_rows = rows(&example("order.paid"), &config(json!({"row_per": "item"})));
@@ -307,6 +317,8 @@ fn schema_and_validation_agree() {
         (json!({"credentials": 5}), false),
         (json!({"credentials": no_key}), false),
         (json!({"tab": "x"}), false),
+        (json!({"header_row": true}), true),
+        (json!({"header_row": "yes"}), false),
     ];
     for (extra, valid) in cases {
         let config = config(extra);

@@ -6,6 +6,8 @@ use serde_json::{Value, json};
 
 use super::*;
 
+mod templated;
+
 fn config(extra: Value) -> String {
     with_members(json!({"url": "https://hooks.example.com/kait"}), extra)
 }
@@ -107,8 +109,12 @@ fn a_body_that_is_not_json_is_refused() {
     let err = transform(&example("order.paid"), &config).unwrap_err();
     assert!(
         err.message()
-            .starts_with("body_template: the rendered body is not valid JSON"),
+            .starts_with("body_template: the rendered body is not JSON"),
         "{err:?}"
+    );
+    assert!(
+        err.message()
+            .ends_with("use |tojson for objects and lists, and quotes around text placeholders")
     );
 }
 
@@ -125,8 +131,8 @@ fn config_errors_name_the_field() {
             .starts_with("config.url: must not contain a user name or password")
     );
     assert_eq!(
-        config_error(&config(json!({"method": "GET"}))),
-        "config.method: \"GET\" is not one of POST, PUT, PATCH"
+        config_error(&config(json!({"method": "TRACE"}))),
+        "config.method: \"TRACE\" is not one of POST, PUT, PATCH, GET, DELETE"
     );
     let header =
         |name: &str, value: Value| config_error(&config(json!({"headers": {name: value}})));
@@ -213,7 +219,33 @@ fn schema_and_validation_agree() {
             true,
         ),
         (json!({"url": "ftp://example.com/"}), false),
-        (json!({"method": "GET"}), false),
+        (json!({"method": "GET"}), true),
+        (json!({"method": "DELETE"}), true),
+        (json!({"method": "TRACE"}), false),
+        (json!({"method": "GET", "body_template": "x"}), false),
+        (json!({"method": "GET", "form": {"a": "b"}}), false),
+        (
+            json!({"method": "GET", "content_type": "text/plain"}),
+            false,
+        ),
+        (
+            json!({"method": "DELETE", "content_type": "text/plain"}),
+            false,
+        ),
+        (
+            json!({"method": "DELETE", "content_type": "text/plain", "body_template": "x"}),
+            true,
+        ),
+        (json!({"form": {"order": "{{ checkout.id }}"}}), true),
+        (json!({"form": {}}), false),
+        (json!({"form": {"a": 1}}), false),
+        (json!({"form": {"a": "b"}, "body_template": "{}"}), false),
+        (
+            json!({"url": "https://hooks.example.com/o/{{ checkout.id }}?n=a b"}),
+            true,
+        ),
+        (json!({"url": "https://{{ checkout.domain }}/x"}), false),
+        (json!({"url": "https://hooks.example.com:{{ x }}/x"}), false),
         (json!({"headers": {"X-Number": 5}}), false),
         (json!({"headers": {"X-Evil": "a\r\nb"}}), false),
         (json!({"headers": {"X Evil": "a"}}), false),
