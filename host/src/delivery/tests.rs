@@ -88,8 +88,7 @@ async fn receiver() -> (String, Arc<AtomicUsize>) {
         .route(
             "/signed",
             post(|headers: HeaderMap| async move {
-                let signature = headers["webhook-signature"].to_str().unwrap().to_string();
-                signature
+                headers["webhook-signature"].to_str().unwrap().to_string()
             }),
         );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
