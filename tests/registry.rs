@@ -94,6 +94,7 @@ async fn a_change_through_one_host_is_resolved_by_the_other() {
             plugin: PluginRef::exact(name.clone(), &first.row.version),
             config: "{}".into(),
             signing_secret: "whsec_x".into(),
+            previous_secret: None,
             failing_since: None,
             created_at: NOW,
             updated_at: NOW,

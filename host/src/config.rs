@@ -38,6 +38,11 @@ pub struct ServeConfig {
     /// A webhook whose every attempt has failed for this long is disabled.
     #[serde(with = "humantime_serde")]
     pub disable_after: Duration,
+    /// After a signing-secret rotation, requests carry the old secret's signature
+    /// beside the new one's for this long, so receivers can switch without
+    /// dropping deliveries.
+    #[serde(with = "humantime_serde")]
+    pub rotation_overlap: Duration,
     /// Connect timeout of each outgoing request.
     #[serde(with = "humantime_serde")]
     pub connect_timeout: Duration,
@@ -119,6 +124,7 @@ impl Default for ServeConfig {
             ],
             retry_jitter: 0.2,
             disable_after: minutes(5 * 24 * 60),
+            rotation_overlap: minutes(24 * 60),
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(15),
             max_response_bytes: 64 * 1024,
@@ -303,6 +309,7 @@ mod tests {
                     r#"{ "https://api.telegram.org" = "http://127.0.0.1:9" }"#,
                 ),
                 ("KAIT_PLUGIN_DEADLINE", "2s"),
+                ("KAIT_ROTATION_OVERLAP", "1h"),
                 ("KAIT_CACHE_DIR_UNRELATED", "x"),
                 ("PATH", "/bin"),
             ]),
@@ -310,6 +317,7 @@ mod tests {
         .unwrap();
         assert_eq!(config.workers, 3);
         assert_eq!(config.plugin_deadline, Duration::from_secs(2));
+        assert_eq!(config.rotation_overlap, Duration::from_secs(3600));
         assert_eq!(config.listen.port(), 0);
         assert_eq!(
             config.retry_schedule,

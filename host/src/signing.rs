@@ -1,6 +1,9 @@
 //! Standard Webhooks signatures: every request Kait sends carries `webhook-id`,
 //! `webhook-timestamp` and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of
-//! `id.timestamp.body`, keyed with the webhook's `whsec_` secret).
+//! `id.timestamp.body`, keyed with the webhook's `whsec_` secret). During a
+//! secret rotation's overlap the header holds one signature per secret,
+//! space-separated (`v1,<new> v1,<old>`), as the spec allows; a receiver
+//! accepts the message when any of them matches its secret.
 //!
 //! See <https://www.standardwebhooks.com/>.
 
@@ -55,6 +58,21 @@ fn mac(
 pub fn sign(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> Result<String, SignatureError> {
     let tag = mac(secret, id, timestamp, body)?.finalize().into_bytes();
     Ok(format!("v1,{}", STANDARD.encode(tag)))
+}
+
+/// The `webhook-signature` header value signed with each of `secrets`, in
+/// order, space-separated.
+pub fn sign_each(
+    secrets: &[&str],
+    id: &str,
+    timestamp: i64,
+    body: &[u8],
+) -> Result<String, SignatureError> {
+    let signed = secrets
+        .iter()
+        .map(|secret| sign(secret, id, timestamp, body))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(signed.join(" "))
 }
 
 /// Checks a `webhook-signature` header (space-separated signatures) the way a
@@ -118,6 +136,23 @@ mod tests {
         assert!(fresh.starts_with(PREFIX));
         assert_eq!(
             verify(&fresh, ID, TS, BODY, &header, TS, 300),
+            Err(SignatureError::Mismatch)
+        );
+    }
+
+    #[test]
+    fn a_header_signed_with_two_secrets_verifies_with_either() {
+        let fresh = new_secret();
+        let header = sign_each(&[&fresh, SECRET], ID, TS, BODY).unwrap();
+        let (new, old) = header.split_once(' ').unwrap();
+        assert_eq!(old, sign(SECRET, ID, TS, BODY).unwrap());
+        assert_eq!(new, sign(&fresh, ID, TS, BODY).unwrap());
+        for secret in [SECRET, fresh.as_str()] {
+            assert_eq!(verify(secret, ID, TS, BODY, &header, TS, 300), Ok(()));
+        }
+        let other = new_secret();
+        assert_eq!(
+            verify(&other, ID, TS, BODY, &header, TS, 300),
             Err(SignatureError::Mismatch)
         );
     }

@@ -9,6 +9,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use tower::ServiceExt as _;
 
+use std::sync::Arc;
+
+use kait::clock::{Clock, SystemClock};
 use kait::config::ServeConfig;
 use kait::service::Service;
 
@@ -25,12 +28,19 @@ pub struct App {
 impl App {
     /// A service with the test settings on a fresh data directory.
     pub async fn start() -> Self {
+        Self::start_with_clock(Arc::new(SystemClock)).await
+    }
+
+    /// [`App::start`] on a clock the test moves (time-dependent rules).
+    pub async fn start_with_clock(clock: Arc<dyn Clock>) -> Self {
         let place = Place::new();
         let vars = test_settings(&place)
             .into_iter()
             .map(|(k, v)| (k.to_string(), v));
         let config = ServeConfig::load(None, vars).expect("the test settings load");
-        let service = Service::open(config).await.expect("the service opens");
+        let service = Service::open_with_clock(config, clock)
+            .await
+            .expect("the service opens");
         let router = kait::api::router(service, kait::service::keys::hash(ADMIN_KEY));
         Self {
             router,

@@ -240,16 +240,30 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Replaces the signing secret; the new one is shown only in this response.
+/// A webhook with its new signing secret, and until when the old one still signs.
+#[derive(Serialize, ToSchema)]
+pub struct RotatedSecret {
+    #[serde(flatten)]
+    rotated: WebhookWithSecret,
+    /// Until then (RFC 3339) every request carries the old secret's signature
+    /// beside the new one's (`v1,<new> v1,<old>`); the `rotation_overlap` setting.
+    previous_secret_expires_at: Option<String>,
+}
+
+/// Replaces the signing secret; the new one is shown only in this response. The
+/// old one keeps signing, beside it, until `previous_secret_expires_at`.
 #[utoipa::path(post, path = "/v1/shops/{shop}/webhooks/{id}/rotate-secret", tag = "webhooks",
     params(("shop" = String, Path, description = "The shop's id"), ("id" = String, Path, description = "The webhook's id")),
-    responses((status = 200, body = WebhookWithSecret), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = RotatedSecret), (status = 404, body = ErrorBody)))]
 pub async fn rotate_secret(
     State(state): State<AppState>,
     caller: Caller,
     Path((shop, id)): Path<(String, String)>,
-) -> Result<Json<WebhookWithSecret>, ApiError> {
+) -> Result<Json<RotatedSecret>, ApiError> {
     caller.reach(&shop)?;
     let webhook = state.service.rotate_secret(&shop, &id).await?;
-    Ok(Json(with_secret(&state, &webhook).await))
+    Ok(Json(RotatedSecret {
+        rotated: with_secret(&state, &webhook).await,
+        previous_secret_expires_at: webhook.previous_secret.as_ref().map(|p| rfc3339(p.until)),
+    }))
 }

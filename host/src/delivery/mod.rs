@@ -2,8 +2,14 @@
 //! under timeouts and size caps, and describing what happened in a form fit to
 //! store (secrets scrubbed, bodies cut to excerpts).
 //!
-//! Redirects are never followed and proxy settings from the environment are
-//! ignored. The response body is read up to a cap and the rest discarded.
+//! Redirects are never followed (each hop would need the guard's checks again, and
+//! a POST must not be replayed elsewhere) but read by their meaning: 302 and 303
+//! say the receiver processed the request and points at a result page (Google
+//! Apps Script web apps answer so), so the request succeeded and the exchange
+//! keeps the `Location`; 301, 307 and 308 say it was not processed at this
+//! address, so it failed with "moved to …; update the Callback URL". Proxy
+//! settings from the environment are ignored. The response body is read up to a
+//! cap and the rest discarded.
 
 pub mod checks;
 mod google;
@@ -31,10 +37,12 @@ pub const EXCERPT_BYTES: usize = 16 * 1024;
 
 /// What the `webhook-*` headers of one message are made from.
 pub struct Signer<'a> {
-    /// The message id (the delivery's id): `webhook-id`.
+    /// The message id: `webhook-id` (the delivery's id, plus `.n` for request n
+    /// of several).
     pub id: &'a str,
-    /// The webhook's `whsec_…` secret.
-    pub secret: &'a str,
+    /// The `whsec_…` secrets to sign with: the webhook's current one, then its
+    /// previous one while a rotation's overlap lasts.
+    pub secrets: &'a [&'a str],
     /// Unix seconds: `webhook-timestamp`.
     pub timestamp: i64,
 }
@@ -68,13 +76,17 @@ pub struct Exchange {
     pub error_kind: Option<ErrorKind>,
     /// The failure, in words.
     pub error: Option<String>,
+    /// Where a 3xx answer pointed (its `Location`, secrets scrubbed): the result
+    /// page of a 302/303, or the new address of a 301/307/308.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirected_to: Option<String>,
     /// How long the destination asked us to wait before trying again.
     #[serde(skip)]
     pub retry_after: Option<Duration>,
 }
 
 impl Exchange {
-    /// Whether the request succeeded (2xx).
+    /// Whether the request succeeded (2xx, 302 or 303).
     pub fn succeeded(&self) -> bool {
         self.error_kind.is_none()
     }
@@ -99,17 +111,26 @@ pub struct Sender {
     upstreams: Vec<(String, String)>,
     max_response_bytes: usize,
     policy: guard::Policy,
+    lookup: Arc<dyn guard::Lookup>,
 }
 
 impl Sender {
     /// A sender with the settings' timeouts, caps, upstream overrides and token URL.
     pub fn new(config: &ServeConfig) -> Result<Self, reqwest::Error> {
+        Self::with_lookup(config, Arc::new(guard::SystemLookup))
+    }
+
+    /// [`Sender::new`] resolving host names with `lookup` (a stub in tests).
+    pub fn with_lookup(
+        config: &ServeConfig,
+        lookup: Arc<dyn guard::Lookup>,
+    ) -> Result<Self, reqwest::Error> {
         let policy = guard::Policy {
             allow_private: config.allow_private_destinations,
             allow: config.allow_destinations.clone(),
             https_only: config.https_only,
         };
-        let resolver = guard::GuardedResolver::new(policy.clone(), Arc::new(guard::SystemLookup));
+        let resolver = guard::GuardedResolver::new(policy.clone(), lookup.clone());
         let client = reqwest::Client::builder()
             .dns_resolver(Arc::new(resolver))
             .connect_timeout(config.connect_timeout)
@@ -133,7 +154,27 @@ impl Sender {
                 .collect(),
             max_response_bytes: config.max_response_bytes,
             policy,
+            lookup,
         })
+    }
+
+    /// Why a request to `url` would be refused by the guard, as sending it would
+    /// find (after the upstream override; a host name is looked up with the same
+    /// resolver), without sending anything. A lookup that fails is not a
+    /// refusal here: it may work when the request is sent.
+    pub async fn refusal(&self, url: &str) -> Option<guard::Refused> {
+        let url = reqwest::Url::parse(&self.route(url)).ok()?;
+        if let Err(refused) = self.policy.check_url(&url) {
+            return Some(refused);
+        }
+        let Some(url::Host::Domain(host)) = url.host() else {
+            return None;
+        };
+        let resolver = guard::GuardedResolver::new(self.policy.clone(), self.lookup.clone());
+        match resolver.check(host).await {
+            Err(guard::Refused::Lookup { .. }) | Ok(()) => None,
+            Err(refused) => Some(refused),
+        }
     }
 
     /// Sends one request, signed, with its credentials; `secrets` are scrubbed from
@@ -158,6 +199,7 @@ impl Sender {
             duration_ms: 0,
             error_kind: None,
             error: None,
+            redirected_to: None,
             retry_after: None,
         };
         let prepared = self.prepare(request, signer, &mut secrets).await;
@@ -182,18 +224,15 @@ impl Sender {
                     }
                     Ok(response) => {
                         let received = response::read(response, self.max_response_bytes).await;
-                        let retry_after = received.retry_after();
-                        let status = received.status;
+                        exchange.retry_after = received.retry_after();
+                        let (redirected_to, judged) = received.judge(&request.url);
                         let error = received.error.clone();
                         exchange.response = Some(received);
-                        exchange.retry_after = retry_after;
-                        match error {
-                            Some(error) => exchange.failed(classify_body(&error), error),
-                            None if (200..300).contains(&status) => exchange,
-                            None => exchange.failed(
-                                ErrorKind::HttpStatus,
-                                format!("the destination answered HTTP {status}"),
-                            ),
+                        exchange.redirected_to = redirected_to;
+                        match (error, judged) {
+                            (Some(error), _) => exchange.failed(classify_body(&error), error),
+                            (None, Ok(())) => exchange,
+                            (None, Err(error)) => exchange.failed(ErrorKind::HttpStatus, error),
                         }
                     }
                 }
@@ -244,8 +283,9 @@ impl Sender {
             })?;
             headers.insert(reqwest::header::AUTHORIZATION, value);
         }
-        let signature = signing::sign(signer.secret, signer.id, signer.timestamp, &request.body)
-            .map_err(|e| invalid(e.to_string()))?;
+        let signature =
+            signing::sign_each(signer.secrets, signer.id, signer.timestamp, &request.body)
+                .map_err(|e| invalid(e.to_string()))?;
         for (name, value) in [
             ("webhook-id", signer.id.to_string()),
             ("webhook-timestamp", signer.timestamp.to_string()),
@@ -311,11 +351,17 @@ fn scrub_exchange(exchange: &mut Exchange, secrets: &[String]) {
     for (_, value) in &mut request.headers {
         *value = scrub(value, secrets);
     }
-    if let Some(error) = &mut exchange.error {
-        *error = scrub(error, secrets);
+    for text in [&mut exchange.error, &mut exchange.redirected_to]
+        .into_iter()
+        .flatten()
+    {
+        *text = scrub(text, secrets);
     }
     if let Some(response) = &mut exchange.response {
         response.body = scrub(&response.body, secrets);
+        for (_, value) in &mut response.headers {
+            *value = scrub(value, secrets);
+        }
     }
 }
 
@@ -347,3 +393,6 @@ fn classify_body(error: &str) -> ErrorKind {
         ErrorKind::Connection
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,6 +1,7 @@
 //! Reading a destination's answer: the status, the headers, and the body up to a
-//! cap (the rest is never read), plus the wait it asks for before a retry
-//! (`Retry-After`, or Telegram's `parameters.retry_after` on a 429).
+//! cap (the rest is never read), what its status means (a redirect is read, never
+//! followed), plus the wait it asks for before a retry (`Retry-After`, or
+//! Telegram's `parameters.retry_after` on a 429).
 
 use std::time::Duration;
 
@@ -82,6 +83,36 @@ pub(super) async fn read(mut response: reqwest::Response, cap: usize) -> Receive
 }
 
 impl Received {
+    /// What the status means for the request sent to `url`: where a 3xx points
+    /// (its `Location`, made absolute against `url`), and whether the request
+    /// succeeded. 2xx did; so did 302 and 303, which say the receiver processed it
+    /// and points at a result page (Google Apps Script answers a POST so). 301,
+    /// 307 and 308 say it was not processed at this address; anything else failed.
+    pub(super) fn judge(&self, url: &str) -> (Option<String>, Result<(), String>) {
+        let status = self.status;
+        let location = (300..400).contains(&status).then(|| self.location(url));
+        let location = location.flatten();
+        let judged = match status {
+            200..=299 | 302 | 303 => Ok(()),
+            301 | 307 | 308 => Err(format!(
+                "the destination answered HTTP {status}: moved to {}; update the Callback URL",
+                location.as_deref().unwrap_or("an address it did not give")
+            )),
+            _ => Err(format!("the destination answered HTTP {status}")),
+        };
+        (location, judged)
+    }
+
+    /// The `Location` header, resolved against `url` when it is relative.
+    fn location(&self, url: &str) -> Option<String> {
+        let (_, value) = self
+            .headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("location"))?;
+        let joined = url::Url::parse(url).and_then(|base| base.join(value));
+        Some(joined.map_or_else(|_| value.clone(), String::from))
+    }
+
     /// How long the destination asked to be left alone, if it did.
     pub fn retry_after(&self) -> Option<Duration> {
         if let Some(value) = &self.retry_after_header {

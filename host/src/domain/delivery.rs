@@ -15,7 +15,8 @@ pub enum DeliveryStatus {
     Pending,
     /// Waiting for its webhook to be resumed.
     Held,
-    /// Every request was answered with 2xx.
+    /// Every request was answered with 2xx (or 302/303: processed, see
+    /// [`ErrorKind::HttpStatus`]).
     Succeeded,
     /// The plugin chose to send nothing.
     Skipped,
@@ -79,7 +80,9 @@ pub enum ErrorKind {
     Timeout,
     /// The connection failed midway.
     Connection,
-    /// The destination answered with a non-2xx status.
+    /// The destination answered with a non-2xx status. 302 and 303 are not
+    /// failures (the receiver processed the request and points at a result page);
+    /// 301, 307 and 308 are, with "moved to <Location>; update the Callback URL".
     HttpStatus,
 }
 
@@ -144,7 +147,8 @@ pub struct Attempt {
 /// A delivery of one event to one webhook.
 #[derive(Debug, Clone)]
 pub struct Delivery {
-    /// `msg_…`, also the `webhook-id` header, stable across retries.
+    /// `msg_…`, also the `webhook-id` header, stable across retries (with `.1`,
+    /// `.2` … appended when the plugin's action holds several requests).
     pub id: String,
     /// The webhook.
     pub webhook_id: String,
@@ -195,6 +199,9 @@ pub struct Claimed {
     pub lease: i64,
     /// Attempts made before this one.
     pub attempts: u32,
+    /// Which requests of the plugin's action (0-based, in order) have already
+    /// had a 2xx: a retry sends only the others.
+    pub done_requests: Vec<usize>,
     /// The webhook, as it is now.
     pub webhook: Webhook,
     /// The event.
@@ -234,6 +241,9 @@ pub struct AttemptRecord {
     pub lease: i64,
     /// What the attempt did.
     pub attempted: Attempted,
+    /// Which requests have had a 2xx, this attempt's included: kept with the
+    /// attempt, in the same transaction.
+    pub done_requests: Vec<usize>,
     /// What next.
     pub next: Next,
     /// What it means for the webhook.

@@ -34,7 +34,7 @@ pub use plugin::{Pin, PluginName, PluginRef, PluginVersion, VERSION_LEN, version
 pub use portal::{PortalLink, Session};
 pub use refused::{Refused, RefusedKind};
 pub use shop::{NewShop, PAUSED_BY_PLAN, Plan, PlanChange, PlanMove, Shop, ShopId, ShopName};
-pub use webhook::{DisableRule, EventTypes, Webhook, WebhookName, WebhookStatus};
+pub use webhook::{DisableRule, EventTypes, PreviousSecret, Webhook, WebhookName, WebhookStatus};
 
 /// How many items one page of a list holds: 50 unless asked, 1 to 250.
 pub fn page_size(asked: Option<usize>) -> usize {

@@ -141,12 +141,38 @@ pub struct Webhook {
     pub config: String,
     /// The `whsec_…` signing secret.
     pub signing_secret: String,
+    /// The secret a rotation replaced, still signed with until its time is up.
+    pub previous_secret: Option<PreviousSecret>,
     /// Since when every attempt has failed, if they have.
     pub failing_since: Option<Millis>,
     /// Created at.
     pub created_at: Millis,
     /// Last changed at.
     pub updated_at: Millis,
+}
+
+/// A replaced signing secret and until when requests still carry its signature,
+/// so receivers can switch to the new one without dropping deliveries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviousSecret {
+    /// The `whsec_…` secret.
+    pub secret: String,
+    /// Signing with it stops at this time.
+    pub until: Millis,
+}
+
+impl Webhook {
+    /// The secrets requests are signed with at `now`: the current one, and the
+    /// previous one while its overlap lasts.
+    pub fn signing_secrets(&self, now: Millis) -> Vec<&str> {
+        let mut secrets = vec![self.signing_secret.as_str()];
+        if let Some(previous) = &self.previous_secret
+            && now < previous.until
+        {
+            secrets.push(&previous.secret);
+        }
+        secrets
+    }
 }
 
 /// A webhook whose every attempt has failed for this long is disabled (the
@@ -205,6 +231,32 @@ mod tests {
         assert!(WebhookName::parse(&"é".repeat(101)).is_err());
         assert!(WebhookStatus::Disabled.chosen().is_err());
         assert_eq!(WebhookStatus::Paused.chosen(), Ok(WebhookStatus::Paused));
+    }
+
+    #[test]
+    fn the_previous_secret_signs_only_until_its_time_is_up() {
+        let mut webhook = Webhook {
+            id: "wh_1".into(),
+            shop_id: "s".into(),
+            name: WebhookName::parse("w").unwrap(),
+            status: WebhookStatus::Active,
+            disabled_reason: None,
+            events: EventTypes::all(),
+            plugin: PluginRef::parse("http").unwrap(),
+            config: "{}".into(),
+            signing_secret: "whsec_new".into(),
+            previous_secret: None,
+            failing_since: None,
+            created_at: 0,
+            updated_at: 0,
+        };
+        assert_eq!(webhook.signing_secrets(5), ["whsec_new"]);
+        webhook.previous_secret = Some(PreviousSecret {
+            secret: "whsec_old".into(),
+            until: 10,
+        });
+        assert_eq!(webhook.signing_secrets(9), ["whsec_new", "whsec_old"]);
+        assert_eq!(webhook.signing_secrets(10), ["whsec_new"]);
     }
 
     #[test]

@@ -119,6 +119,7 @@ impl Service {
             plugin,
             config: input.config.to_string(),
             signing_secret: signing::new_secret(),
+            previous_secret: None,
             failing_since: None,
             created_at: now,
             updated_at: now,
@@ -212,11 +213,13 @@ impl Service {
         }
     }
 
-    /// Replaces a webhook's signing secret.
+    /// Replaces a webhook's signing secret. The old one still signs every
+    /// request, beside the new one, for the `rotation_overlap` setting.
     pub async fn rotate_secret(&self, shop: &str, id: &str) -> Result<Webhook, Error> {
         let now = self.clock.now();
+        let until = now + self.config.rotation_overlap.as_millis() as i64;
         self.store
-            .rotate_secret(shop, id, signing::new_secret(), now)
+            .rotate_secret(shop, id, signing::new_secret(), now, until)
             .await?
             .ok_or_else(|| Refused::not_found(format!("webhook {id}")).into())
     }

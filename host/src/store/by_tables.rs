@@ -92,8 +92,9 @@ macro_rules! store_by_tables {
                 id: &str,
                 secret: String,
                 now: Millis,
+                previous_until: Millis,
             ) -> Result<Option<Webhook>, StoreError> {
-                webhooks::rotate_secret(self, shop, id, secret, now).await
+                webhooks::rotate_secret(self, shop, id, secret, now, previous_until).await
             }
 
             async fn delete_webhook(&self, shop: &str, id: &str) -> Result<bool, StoreError> {

@@ -145,13 +145,16 @@ pub trait Store: Send + Sync + 'static {
         webhook: Webhook,
         now: Millis,
     ) -> Result<Option<Webhook>, StoreError>;
-    /// Replaces a webhook's signing secret.
+    /// Replaces a webhook's signing secret; the one it replaces is kept as the
+    /// previous secret, signed with until `previous_until` (a previous secret
+    /// before it is forgotten).
     async fn rotate_secret(
         &self,
         shop: &str,
         id: &str,
         secret: String,
         now: Millis,
+        previous_until: Millis,
     ) -> Result<Option<Webhook>, StoreError>;
     /// Deletes a webhook with its deliveries and their attempts.
     async fn delete_webhook(&self, shop: &str, id: &str) -> Result<bool, StoreError>;
@@ -180,7 +183,8 @@ pub trait Store: Send + Sync + 'static {
         now: Millis,
         lease_ms: Millis,
     ) -> Result<Claimed, StoreError>;
-    /// Records an attempt and its consequences; `false` if the claim was lost
+    /// Records an attempt and its consequences (with the requests done so far);
+    /// `false` if the claim was lost
     /// (the lease ran out and another worker took over, or the webhook was
     /// deleted).
     async fn record(&self, attempt: AttemptRecord) -> Result<bool, StoreError>;
@@ -199,6 +203,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(Vec<Delivery>, Option<String>), StoreError>;
     /// Makes a delivery due now (again), whatever its state; `None` if there is
     /// no such delivery. A delivery of a paused webhook is held until it resumes.
+    /// A delivery that had succeeded sends every request again; any other keeps
+    /// the requests already done and sends the rest.
     async fn retry(
         &self,
         shop: &str,

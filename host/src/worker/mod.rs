@@ -2,8 +2,9 @@
 //!
 //! One attempt runs in typed stages, each with its own tracing span:
 //! [`plan`] (resolve the plugin, run it, check the action; shared with the dry
-//! run), [`send`](send::send), [`decide`](decide::decide) (a typed [`Outcome`]
-//! into what follows for the delivery and the webhook), and record.
+//! run), [`send`](send::send) (only the requests not yet done, signed with the
+//! webhook's secrets), [`decide`](decide::decide) (a typed [`Outcome`] into what
+//! follows for the delivery and the webhook), and record.
 //!
 //! One dispatcher claims as many due deliveries as there are free worker slots and
 //! runs each attempt as its own task. When nothing is due it sleeps until it is
@@ -25,8 +26,9 @@ use tokio::task::JoinSet;
 
 use crate::clock::Clock;
 use crate::config::ServeConfig;
+use crate::delivery::Sender;
 use crate::delivery::checks::ActionLimits;
-use crate::delivery::{Sender, Signer};
+use crate::delivery::guard::Refused;
 use crate::domain::{
     AttemptRecord, Attempted, Claimed, DisableRule, ErrorKind, JsonText, Next, Outcome, json_text,
 };
@@ -104,35 +106,45 @@ impl Pipeline {
             .as_ref()
             .map(|e| e.secrets.values(&config))
             .unwrap_or_default();
-        secrets.push(webhook.signing_secret.clone());
+        let now = self.clock.now();
+        let keys = webhook.signing_secrets(now);
+        secrets.extend(keys.iter().map(|key| key.to_string()));
 
-        let (outcome, failure, exchanges) = match planned.verdict {
+        // Nothing sent: what was done before stays done.
+        let unsent = || send::Sent {
+            done: claimed.done_requests.clone(),
+            ..send::Sent::default()
+        };
+        let (outcome, failure, sent) = match planned.verdict {
             Verdict::Skip(reason) => (
                 Outcome::Skipped,
                 Some((ErrorKind::Skipped, reason)),
-                Vec::new(),
+                unsent(),
             ),
-            Verdict::Failed { kind, error, .. } => {
-                (Outcome::Failed, Some((kind, error)), Vec::new())
-            }
+            Verdict::Failed { kind, error, .. } => (Outcome::Failed, Some((kind, error)), unsent()),
             Verdict::Send(requests) => {
-                let signer = Signer {
-                    id: &claimed.id,
-                    secret: &webhook.signing_secret,
-                    timestamp: self.clock.now() / 1000,
-                };
-                let sent = send::send(&self.sender, &signer, &requests, &secrets).await;
+                let signing = (keys.as_slice(), now / 1000);
+                let done = &claimed.done_requests;
+                let mut sent = send::send(
+                    &self.sender,
+                    &claimed.id,
+                    signing,
+                    &requests,
+                    done,
+                    &secrets,
+                )
+                .await;
                 let outcome = match sent.failure {
                     Some(_) => Outcome::Failed,
                     None => Outcome::Succeeded,
                 };
-                (outcome, sent.failure, sent.exchanges)
+                (outcome, sent.failure.take(), sent)
             }
         };
         let attempts = claimed.attempts + 1;
         let (next, effect) = decide::decide(
             outcome,
-            exchanges.last(),
+            sent.last(),
             attempts,
             &self.policy,
             self.clock.now(),
@@ -171,11 +183,18 @@ impl Pipeline {
                 error,
                 plugin,
                 logs: as_json(&logs),
-                requests: as_json(&exchanges),
+                requests: as_json(&sent.entries),
             },
+            done_requests: sent.done,
             next,
             webhook: effect,
         }
+    }
+
+    /// Why the guard would refuse a request to `url`, as a delivery would find
+    /// it, without sending anything (the dry run).
+    pub async fn refusal(&self, url: &str) -> Option<Refused> {
+        self.sender.refusal(url).await
     }
 
     /// Attempts one claimed delivery and records the attempt.

@@ -248,6 +248,15 @@ impl GuardedResolver {
         }
     }
 
+    /// Looks `host` up and checks its addresses as a connection would, without
+    /// connecting: `Ok` when at least one address is allowed.
+    pub async fn check(&self, host: &str) -> Result<(), Refused> {
+        let looking = self.lookup.lookup(host);
+        Self::allowed(Arc::clone(&self.policy), host.to_owned(), looking)
+            .await
+            .map(drop)
+    }
+
     async fn allowed(
         policy: Arc<Policy>,
         host: String,

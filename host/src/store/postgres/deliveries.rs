@@ -5,7 +5,9 @@
 //! Claiming takes due rows with `FOR UPDATE SKIP LOCKED`, pushes
 //! `next_attempt_at` out by the lease and bumps `lease`: two hosts never claim
 //! the same row, a host that dies lets the lease run out, and a late answer from
-//! a host whose lease was taken over is ignored.
+//! a host whose lease was taken over is ignored. `done_requests` (a JSON array
+//! of positions) records which requests of a fan-out have had a 2xx, written
+//! with the attempt.
 
 use std::collections::HashMap;
 
@@ -13,7 +15,8 @@ use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
 use super::{
-    Postgres, StoreError, execute, maybe, one as one_row, retrying, rows, storable, webhooks,
+    Postgres, StoreError, corrupt, execute, maybe, one as one_row, retrying, rows, storable,
+    webhooks,
 };
 use crate::clock::Millis;
 use crate::domain::{
@@ -130,7 +133,7 @@ async fn record<C: GenericClient>(client: &C, record: &AttemptRecord) -> Result<
     execute(
         client,
         "UPDATE deliveries SET status = $2, attempts = $3, next_attempt_at = $4,
-             last_error = $5, updated_at = $6
+             last_error = $5, updated_at = $6, done_requests = $7
          WHERE id = $1",
         &[
             &r.delivery,
@@ -139,6 +142,7 @@ async fn record<C: GenericClient>(client: &C, record: &AttemptRecord) -> Result<
             &next_at,
             &error,
             &(a.at + a.duration_ms as i64),
+            &serde_json::to_string(&r.done_requests).unwrap_or_else(|_| "[]".into()),
         ],
     )
     .await?;
@@ -217,7 +221,8 @@ async fn claim<C: GenericClient>(
          FROM (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= $2
                ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) due
          WHERE d.id = due.id
-         RETURNING d.id, d.shop_id, d.webhook_id, d.event_id, d.lease, d.attempts",
+         RETURNING d.id, d.shop_id, d.webhook_id, d.event_id, d.lease, d.attempts,
+                   d.done_requests",
         &[&(now + lease_ms), &now, &(limit as i64)],
     )
     .await?;
@@ -245,6 +250,7 @@ async fn claim<C: GenericClient>(
             id,
             lease: row.try_get(4)?,
             attempts: row.try_get::<_, i32>(5)? as u32,
+            done_requests: serde_json::from_str(row.try_get::<_, &str>(6)?).map_err(corrupt)?,
             webhook: hooks[&webhook].clone(),
             event,
         });
@@ -375,6 +381,7 @@ async fn retry_once(
     execute(
         &tx,
         "UPDATE deliveries SET next_attempt_at = $3, updated_at = $3, lease = lease + 1,
+             done_requests = CASE status WHEN 'succeeded' THEN '[]' ELSE done_requests END,
              status = CASE (SELECT status FROM webhooks WHERE id = deliveries.webhook_id)
                       WHEN 'active' THEN 'pending' ELSE 'held' END
          WHERE id = $1 AND shop_id = $2",
@@ -414,6 +421,7 @@ pub(super) async fn claim_single(
         id,
         lease: 1,
         attempts: 0,
+        done_requests: Vec::new(),
         webhook,
         event: StoredEvent {
             id: event.id,

@@ -118,6 +118,14 @@ CREATE TABLE sessions (
     expires_at BIGINT NOT NULL
 );
 "#,
+    // Fan-out retries send only the requests not yet done (their positions, as a
+    // JSON array); a rotated signing secret still signs until its overlap ends
+    // (sealed like the current one).
+    r#"
+ALTER TABLE deliveries ADD COLUMN done_requests TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE webhooks ADD COLUMN previous_secret TEXT;
+ALTER TABLE webhooks ADD COLUMN previous_secret_until BIGINT;
+"#,
 ];
 
 /// Applies the migrations not yet run, in one transaction.

@@ -1,5 +1,6 @@
 //! Webhooks: what a shop subscribed, to which plugin, with which configuration.
-//! The configuration and the signing secret are sealed before they are written.
+//! The configuration and the signing secrets (the current one, and the one a
+//! rotation replaced) are sealed before they are written.
 //! Pausing holds the webhook's waiting deliveries; resuming releases them.
 
 use deadpool_postgres::GenericClient;
@@ -7,11 +8,12 @@ use tokio_postgres::Row;
 
 use super::{Postgres, StoreError, corrupt, execute, maybe, retrying, rows, storable};
 use crate::clock::Millis;
-use crate::domain::{EventTypes, PluginRef, Webhook, WebhookName, WebhookStatus};
+use crate::domain::{EventTypes, PluginRef, PreviousSecret, Webhook, WebhookName, WebhookStatus};
 use crate::store::sealing::Cipher;
 
 const COLUMNS: &str = "id, shop_id, name, status, disabled_reason, events, plugin, config, \
-                       signing_secret, failing_since, created_at, updated_at";
+                       signing_secret, failing_since, created_at, updated_at, previous_secret, \
+                       previous_secret_until";
 
 fn webhook(row: &Row, cipher: &Cipher) -> Result<Webhook, StoreError> {
     let events: Vec<String> = serde_json::from_str(row.try_get::<_, &str>(5)?).map_err(corrupt)?;
@@ -28,6 +30,13 @@ fn webhook(row: &Row, cipher: &Cipher) -> Result<Webhook, StoreError> {
         failing_since: row.try_get(9)?,
         created_at: row.try_get(10)?,
         updated_at: row.try_get(11)?,
+        previous_secret: match (row.try_get::<_, Option<&str>>(12)?, row.try_get(13)?) {
+            (Some(sealed), Some(until)) => Some(PreviousSecret {
+                secret: cipher.open(sealed)?,
+                until,
+            }),
+            _ => None,
+        },
     })
 }
 
@@ -93,7 +102,8 @@ pub(super) async fn create(db: &Postgres, webhook: Webhook) -> Result<Webhook, S
     execute(
         &client,
         &format!(
-            "INSERT INTO webhooks ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            "INSERT INTO webhooks ({COLUMNS})
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
         ),
         &[
             &webhook.id,
@@ -108,6 +118,11 @@ pub(super) async fn create(db: &Postgres, webhook: Webhook) -> Result<Webhook, S
             &webhook.failing_since,
             &webhook.created_at,
             &webhook.updated_at,
+            &webhook
+                .previous_secret
+                .as_ref()
+                .map(|p| db.cipher.seal(&p.secret)),
+            &webhook.previous_secret.as_ref().map(|p| p.until),
         ],
     )
     .await?;
@@ -188,12 +203,16 @@ pub(super) async fn rotate_secret(
     id: &str,
     secret: String,
     now: Millis,
+    previous_until: Millis,
 ) -> Result<Option<Webhook>, StoreError> {
     let client = db.client().await?;
+    // The sealed current secret moves as it is: sealing binds no column.
     execute(
         &client,
-        "UPDATE webhooks SET signing_secret = $3, updated_at = $4 WHERE id = $1 AND shop_id = $2",
-        &[&id, &shop, &db.cipher.seal(&secret), &now],
+        "UPDATE webhooks SET previous_secret = signing_secret, previous_secret_until = $5,
+             signing_secret = $3, updated_at = $4
+         WHERE id = $1 AND shop_id = $2",
+        &[&id, &shop, &db.cipher.seal(&secret), &now, &previous_until],
     )
     .await?;
     get(&client, &db.cipher, shop, id).await

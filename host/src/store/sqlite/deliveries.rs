@@ -4,13 +4,14 @@
 //! of retries (`dead`); while its webhook is paused or disabled it is `held`.
 //! Claiming pushes `next_attempt_at` out by the lease and bumps `lease`: a worker
 //! that dies simply lets the lease run out, and a late answer from a worker whose
-//! lease was taken over is ignored.
+//! lease was taken over is ignored. `done_requests` (a JSON array of positions)
+//! records which requests of a fan-out have had a 2xx, written with the attempt.
 
 use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{Sqlite, StoreError, webhooks};
+use super::{Sqlite, StoreError, corrupt, webhooks};
 use crate::clock::Millis;
 use crate::domain::{
     Attempt, AttemptRecord, Attempted, Claimed, Delivery, DeliveryPage, DeliveryStatus, JsonText,
@@ -101,7 +102,7 @@ fn record(conn: &Connection, record: &AttemptRecord) -> Result<bool, StoreError>
     };
     conn.prepare_cached(
         "UPDATE deliveries SET status = ?3, attempts = attempts + 1, next_attempt_at = ?4,
-             last_error = ?5, updated_at = ?6
+             last_error = ?5, updated_at = ?6, done_requests = ?7
          WHERE id = ?1 AND lease = ?2",
     )?
     .execute(params![
@@ -110,7 +111,8 @@ fn record(conn: &Connection, record: &AttemptRecord) -> Result<bool, StoreError>
         status,
         next_at,
         a.error,
-        a.at + a.duration_ms as i64
+        a.at + a.duration_ms as i64,
+        positions_text(&r.done_requests)
     ])?;
     conn.prepare_cached(
         "INSERT INTO attempts (delivery_id, n, at, duration_ms, outcome, error_kind, error, plugin, logs, requests)
@@ -156,6 +158,11 @@ fn record(conn: &Connection, record: &AttemptRecord) -> Result<bool, StoreError>
     Ok(true)
 }
 
+/// Positions as the `done_requests` column keeps them.
+fn positions_text(positions: &[usize]) -> String {
+    serde_json::to_string(positions).unwrap_or_else(|_| "[]".into())
+}
+
 fn claim(
     conn: &Connection,
     cipher: &Cipher,
@@ -167,9 +174,10 @@ fn claim(
         "UPDATE deliveries SET next_attempt_at = ?1, lease = lease + 1
          WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?2
                       ORDER BY next_attempt_at LIMIT ?3)
-         RETURNING id, shop_id, webhook_id, event_id, lease, attempts",
+         RETURNING id, shop_id, webhook_id, event_id, lease, attempts, done_requests",
     )?;
-    let rows: Vec<(String, String, String, String, i64, u32)> = stmt
+    type Taken = (String, String, String, String, i64, u32, String);
+    let rows: Vec<Taken> = stmt
         .query_map(params![now + lease_ms, now, limit as i64], |row| {
             Ok((
                 row.get(0)?,
@@ -178,12 +186,13 @@ fn claim(
                 row.get(3)?,
                 row.get(4)?,
                 row.get(5)?,
+                row.get(6)?,
             ))
         })?
         .collect::<Result<_, _>>()?;
     let mut hooks: HashMap<String, Webhook> = HashMap::new();
     let mut claimed = Vec::with_capacity(rows.len());
-    for (id, shop, webhook, event_id, lease, attempts) in rows {
+    for (id, shop, webhook, event_id, lease, attempts, done) in rows {
         if !hooks.contains_key(&webhook) {
             let Some(found) = webhooks::get(conn, cipher, &shop, &webhook)? else {
                 continue;
@@ -199,6 +208,7 @@ fn claim(
             id,
             lease,
             attempts,
+            done_requests: serde_json::from_str(&done).map_err(corrupt)?,
             webhook: hooks[&webhook].clone(),
             event,
         });
@@ -287,6 +297,7 @@ pub(super) async fn retry(
     db.write(move |conn, _| {
         conn.execute(
             "UPDATE deliveries SET next_attempt_at = ?3, updated_at = ?3, lease = lease + 1,
+                 done_requests = CASE status WHEN 'succeeded' THEN '[]' ELSE done_requests END,
                  status = CASE (SELECT status FROM webhooks WHERE id = deliveries.webhook_id)
                           WHEN 'active' THEN 'pending' ELSE 'held' END
              WHERE id = ?1 AND shop_id = ?2",
@@ -319,6 +330,7 @@ pub(super) async fn claim_single(
             id,
             lease: 1,
             attempts: 0,
+            done_requests: Vec::new(),
             webhook,
             event: StoredEvent {
                 id: event.id,

@@ -131,6 +131,14 @@ CREATE TABLE sessions (
     expires_at INTEGER NOT NULL
 );
 "#),
+    // Fan-out retries send only the requests not yet done (their positions, as a
+    // JSON array); a rotated signing secret still signs until its overlap ends
+    // (sealed like the current one).
+    Sql(r#"
+ALTER TABLE deliveries ADD COLUMN done_requests TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE webhooks ADD COLUMN previous_secret TEXT;
+ALTER TABLE webhooks ADD COLUMN previous_secret_until INTEGER;
+"#),
 ];
 
 pub(super) fn migrate(conn: &Connection, cipher: &Cipher) -> Result<(), StoreError> {

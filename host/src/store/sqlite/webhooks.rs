@@ -1,16 +1,18 @@
 //! Webhooks: what a shop subscribed, to which plugin, with which configuration.
-//! The configuration and the signing secret are sealed before they are written.
+//! The configuration and the signing secrets (the current one, and the one a
+//! rotation replaced) are sealed before they are written.
 //! Pausing holds the webhook's waiting deliveries; resuming releases them.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{Sqlite, StoreError, corrupt};
 use crate::clock::Millis;
-use crate::domain::{EventTypes, PluginRef, Webhook, WebhookName, WebhookStatus};
+use crate::domain::{EventTypes, PluginRef, PreviousSecret, Webhook, WebhookName, WebhookStatus};
 use crate::store::sealing::Cipher;
 
 const COLUMNS: &str = "id, shop_id, name, status, disabled_reason, events, plugin, config, \
-                       signing_secret, failing_since, created_at, updated_at";
+                       signing_secret, failing_since, created_at, updated_at, previous_secret, \
+                       previous_secret_until";
 
 /// A row as read: text still to be checked, secrets still sealed.
 struct Raw {
@@ -26,6 +28,8 @@ struct Raw {
     failing_since: Option<Millis>,
     created_at: Millis,
     updated_at: Millis,
+    previous_secret: Option<String>,
+    previous_secret_until: Option<Millis>,
 }
 
 fn raw(row: &Row) -> rusqlite::Result<Raw> {
@@ -42,6 +46,8 @@ fn raw(row: &Row) -> rusqlite::Result<Raw> {
         failing_since: row.get(9)?,
         created_at: row.get(10)?,
         updated_at: row.get(11)?,
+        previous_secret: row.get(12)?,
+        previous_secret_until: row.get(13)?,
     })
 }
 
@@ -53,6 +59,13 @@ fn webhook(raw: Raw, cipher: &Cipher) -> Result<Webhook, StoreError> {
         plugin: PluginRef::parse(&raw.plugin).map_err(corrupt)?,
         config: cipher.open(&raw.config)?,
         signing_secret: cipher.open(&raw.signing_secret)?,
+        previous_secret: match (raw.previous_secret, raw.previous_secret_until) {
+            (Some(sealed), Some(until)) => Some(PreviousSecret {
+                secret: cipher.open(&sealed)?,
+                until,
+            }),
+            _ => None,
+        },
         id: raw.id,
         shop_id: raw.shop_id,
         status: raw.status,
@@ -117,7 +130,8 @@ pub(super) async fn create(db: &Sqlite, webhook: Webhook) -> Result<Webhook, Sto
     db.write(move |conn, cipher| {
         conn.execute(
             &format!(
-                "INSERT INTO webhooks ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                "INSERT INTO webhooks ({COLUMNS})
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
             ),
             params![
                 webhook.id,
@@ -132,6 +146,11 @@ pub(super) async fn create(db: &Sqlite, webhook: Webhook) -> Result<Webhook, Sto
                 webhook.failing_since,
                 webhook.created_at,
                 webhook.updated_at,
+                webhook
+                    .previous_secret
+                    .as_ref()
+                    .map(|p| cipher.seal(&p.secret)),
+                webhook.previous_secret.as_ref().map(|p| p.until),
             ],
         )?;
         Ok(webhook)
@@ -192,12 +211,16 @@ pub(super) async fn rotate_secret(
     id: &str,
     secret: String,
     now: Millis,
+    previous_until: Millis,
 ) -> Result<Option<Webhook>, StoreError> {
     let (shop, id) = (shop.to_string(), id.to_string());
     db.write(move |conn, cipher| {
+        // The sealed current secret moves as it is: sealing binds no column.
         conn.execute(
-            "UPDATE webhooks SET signing_secret = ?3, updated_at = ?4 WHERE id = ?1 AND shop_id = ?2",
-            params![id, shop, cipher.seal(&secret), now],
+            "UPDATE webhooks SET previous_secret = signing_secret, previous_secret_until = ?5,
+                 signing_secret = ?3, updated_at = ?4
+             WHERE id = ?1 AND shop_id = ?2",
+            params![id, shop, cipher.seal(&secret), now, previous_until],
         )?;
         get(conn, cipher, &shop, &id)
     })

@@ -1,8 +1,11 @@
 //! The store contract, run against a backend: leases that run out, late answers
-//! that are ignored, webhooks disabled after five days of failures, and the
-//! abandonment timers. Time is moved by hand.
+//! that are ignored, webhooks disabled after five days of failures, a fan-out's
+//! progress, signing-secret rotation, and the abandonment timers. Time is moved
+//! by hand.
 
+mod fanout;
 mod portal;
+mod rotation;
 mod timers;
 
 use std::time::Duration;
@@ -108,6 +111,7 @@ async fn shop_with_webhook(store: &SharedStore, now: Millis, events: &[&str]) {
             plugin: PluginRef::parse("http").unwrap(),
             config: json!({"url": "https://example.com/hook"}).to_string(),
             signing_secret: "whsec_x".into(),
+            previous_secret: None,
             failing_since: None,
             created_at: now,
             updated_at: now,
@@ -145,6 +149,7 @@ fn failure(claimed: &Claimed, at: Millis, next: Next) -> AttemptRecord {
             logs: json_text("[]".into()),
             requests: json_text("[]".into()),
         },
+        done_requests: Vec::new(),
         next,
         webhook: WebhookEffect::Failed(DisableRule { after: 5 * DAY }),
     }

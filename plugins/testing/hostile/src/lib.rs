@@ -1,6 +1,7 @@
 //! A misbehaving guest for the runtime's containment tests. The configuration's
 //! `mode` picks the misbehaviour; each mode reports what happened as a `skip`
-//! reason when it survives, so the host can assert on it.
+//! reason when it survives, so the host can assert on it. `request` and `fan-out`
+//! ask for the request(s) the configuration spells out instead.
 
 use kait_pdk::{Action, Event, Guest, OutgoingRequest, PluginError, PluginInfo};
 
@@ -41,7 +42,18 @@ fn recurse_big_frames(depth: u64, sink: &mut [u64; 64]) -> u64 {
 /// so host tests can make a plugin ask for anything at all.
 fn request_from(config: &str) -> OutgoingRequest {
     let config: serde_json::Value = serde_json::from_str(config).unwrap_or_default();
-    let spec = &config["request"];
+    request_spelled(&config["request"])
+}
+
+/// The requests the configuration spells out under `requests`, each as under
+/// `request`: a fan-out.
+fn requests_from(config: &str) -> Vec<OutgoingRequest> {
+    let config: serde_json::Value = serde_json::from_str(config).unwrap_or_default();
+    let specs = config["requests"].as_array().cloned().unwrap_or_default();
+    specs.iter().map(request_spelled).collect()
+}
+
+fn request_spelled(spec: &serde_json::Value) -> OutgoingRequest {
     let text = |key: &str, default: &str| spec[key].as_str().unwrap_or(default).to_string();
     let headers = spec["headers"]
         .as_array()
@@ -136,6 +148,7 @@ impl Guest for Hostile {
                 return Ok(Action::Send(vec![request; 10_000]));
             }
             "request" => return Ok(Action::Send(vec![request_from(&config)])),
+            "fan-out" => return Ok(Action::Send(requests_from(&config))),
             "log" => {
                 // Logs whatever the configuration says (hostile text for the page).
                 let spec: serde_json::Value = serde_json::from_str(&config).unwrap_or_default();
