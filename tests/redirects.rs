@@ -21,7 +21,10 @@ async fn an_apps_script_302_is_one_row_and_one_success() {
     let mut script = Receiver::start().await;
     let key = kait.shop("mirfaith", "premium").await;
     let exec = format!("{}/macros/s/AKfycbx-test/exec", script.url);
-    let page = format!("{}/macros/echo?user_content_key=abc&lib=MxYz", script.url);
+    let page = format!(
+        "{}/macros/echo?user_content_key=Zx9fUs3rC0nt3ntK3yExample&lib=MxYz",
+        script.url
+    );
     // Every POST is a row; the answer points at the result page, which serves
     // the page to whoever follows (nobody should).
     script.answer_always(
@@ -52,7 +55,11 @@ async fn an_apps_script_302_is_one_row_and_one_success() {
     assert_eq!(attempt["error_kind"], Value::Null);
     let exchange = &attempt["requests"][0];
     assert_eq!(exchange["response"]["status"], 302);
-    assert_eq!(exchange["redirected_to"], page, "{exchange:#}");
+    assert_eq!(
+        exchange["redirected_to"],
+        page.replace("Zx9fUs3rC0nt3ntK3yExample", "••••mple"),
+        "where it points, its own key masked: {exchange:#}"
+    );
     assert!(
         script.nothing_within(Duration::from_millis(800)).await,
         "one row: no second POST, and the result page is not fetched"

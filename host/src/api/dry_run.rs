@@ -1,21 +1,19 @@
 //! Dry run: a plugin version transforms an event with a configuration through the
 //! delivery's own plan stage (same runtime, limits and request checks), and
 //! nothing is sent. An integrator checks a new version this way before pointing a
-//! webhook at it. Each request is then checked by the delivery's destination
-//! guard (the same rules, and the same resolver for host names), so a request a
-//! delivery would refuse is reported refused, not sendable.
+//! webhook at it. A request the delivery's destination guard would refuse is
+//! reported refused, not sendable (see [`crate::service`]'s dry run).
 
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::AppState;
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{Json, Path};
-use crate::domain::ErrorKind;
-use crate::service::{DryRun as Ran, DryRunInput};
+use crate::service::DryRunInput;
 
 /// What to run the plugin on.
 #[derive(Deserialize, ToSchema)]
@@ -74,8 +72,7 @@ pub async fn dry_run(
         sample: body.sample,
         config: body.config,
     };
-    let mut ran = state.service.dry_run(&shop, &name, &version, input).await?;
-    guard(&state, &mut ran).await;
+    let ran = state.service.dry_run(&shop, &name, &version, input).await?;
     Ok(Json(DryRunResult {
         plugin: ran.plugin,
         outcome: ran.outcome,
@@ -85,37 +82,4 @@ pub async fn dry_run(
         output: ran.output,
         duration_ms: ran.duration_ms,
     }))
-}
-
-/// Marks each request of a `send` that a delivery's guard would refuse, and makes
-/// the outcome an error naming the first. Checks the URLs as shown: masking a
-/// secret never touches the scheme or the host, which are what the guard reads.
-async fn guard(state: &AppState, ran: &mut Ran) {
-    if ran.outcome != "send" {
-        return;
-    }
-    let Some(requests) = ran
-        .action
-        .as_mut()
-        .and_then(|a| a.get_mut("send"))
-        .and_then(Value::as_array_mut)
-    else {
-        return;
-    };
-    let mut first = None;
-    for (n, request) in requests.iter_mut().enumerate() {
-        let Some(url) = request.get("url").and_then(Value::as_str) else {
-            continue;
-        };
-        if let Some(refused) = state.service.pipeline.refusal(url).await {
-            let refused = refused.to_string();
-            first.get_or_insert_with(|| format!("request {}: {refused}", n + 1));
-            request["refused"] = refused.into();
-        }
-    }
-    if let Some(message) = first {
-        ran.outcome = "error";
-        let code = ErrorKind::DestinationRefused.as_str();
-        ran.error = Some(json!({"code": code, "message": message}));
-    }
 }

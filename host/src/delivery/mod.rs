@@ -28,7 +28,7 @@ pub use response::Received;
 
 use crate::config::ServeConfig;
 use crate::domain::ErrorKind;
-use crate::redact::{mask, scrub};
+use crate::redact::{mask, masked_url, scrub};
 use crate::runtime::{Auth, OutgoingRequest};
 use crate::signing;
 
@@ -356,6 +356,11 @@ fn scrub_exchange(exchange: &mut Exchange, secrets: &[String]) {
         .flatten()
     {
         *text = scrub(text, secrets);
+    }
+    // A destination's own secrets in where it points (Apps Script's
+    // `user_content_key=…`) are masked like a Callback URL's.
+    if let Some(location) = &mut exchange.redirected_to {
+        *location = masked_url(location);
     }
     if let Some(response) = &mut exchange.response {
         response.body = scrub(&response.body, secrets);

@@ -124,8 +124,8 @@ impl SecretFields {
     }
 }
 
-/// `url` with each secret part masked in its place.
-fn masked_url(url: &str) -> String {
+/// `url` with each secret part (see [`url`]) masked in its place.
+pub fn masked_url(url: &str) -> String {
     let mut masked = String::with_capacity(url.len());
     let mut at = 0;
     for span in url::secret_spans(url) {

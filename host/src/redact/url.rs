@@ -10,9 +10,11 @@
 //!   `secret`, `sig`, `signature`, `password`, `auth`, `api_key`, `accessToken`…).
 //!
 //! Parts holding a `{{ … }}` placeholder are rendered per event and are not
-//! secrets. A span is a byte range of the URL text as written.
+//! secrets; parts already masked are left as they are. A span is a byte range of the URL text as written.
 
 use std::ops::Range;
+
+use super::MASK;
 
 /// Words that make a query parameter's name a secret's.
 const SECRET_WORDS: [&str; 11] = [
@@ -41,7 +43,9 @@ pub fn secret_spans(url: &str) -> Vec<Range<usize>> {
     let start = scheme_end + 3;
     let rest = &url[start..];
     let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    if let Some(at) = rest[..authority_len].rfind('@') {
+    if let Some(at) = rest[..authority_len].rfind('@')
+        && !rest.starts_with(MASK)
+    {
         spans.push(start..start + at);
     }
     let path_start = start + authority_len;
@@ -65,6 +69,7 @@ pub fn secret_spans(url: &str) -> Vec<Range<usize>> {
                 && secret_name(name)
                 && !value.is_empty()
                 && !value.contains("{{")
+                && !value.starts_with(MASK)
             {
                 let at = offset + name.len() + 1;
                 spans.push(at..at + value.len());
@@ -170,6 +175,7 @@ mod tests {
             "https://example.com/sendMessage/notifications-for-the-shop",
             "https://example.com/{{ checkout.id }}/bot1:{{ x }}",
             "not a url",
+            "https://••••ab@example.com/exec?user_content_key=••••7f3a",
         ] {
             assert_eq!(secrets(url), Vec::<&str>::new(), "{url}");
         }

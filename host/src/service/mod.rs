@@ -6,6 +6,7 @@
 //! sessions) is the caller's business.
 
 mod deliveries;
+mod dry_run;
 mod events;
 pub mod keys;
 mod operations;
@@ -28,8 +29,9 @@ use crate::signals::Signals;
 use crate::store::{SharedStore, StoreError};
 use crate::worker::Pipeline;
 
+pub use dry_run::{DryRun, DryRunInput};
 pub use keys::Keys;
-pub use plugins::{DryRun, DryRunInput, Version};
+pub use plugins::Version;
 pub use shops::ShopUpdated;
 pub use webhooks::{WebhookChanges, WebhookInput};
 

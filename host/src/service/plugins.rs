@@ -1,20 +1,15 @@
 //! A shop's plugins: the versions it can see (the built-ins, then its own),
-//! uploading one, deleting one no webhook uses, and the dry run, which runs a
-//! version through the delivery's own plan stage and sends nothing.
-
-use std::sync::Arc;
+//! uploading one, and deleting one no webhook uses. (Running one without
+//! sending is the dry run, beside this file.)
 
 use serde_json::{Value, json};
 
 use super::{Error, Service};
 use crate::clock::Millis;
-use crate::domain::{Pin, PluginName, PluginRef, PluginVersion, Refused};
-use crate::events;
-use crate::redact::scrub;
+use crate::domain::{Pin, PluginName, PluginVersion, Refused};
 use crate::registry::{Entry, UploadError};
-use crate::runtime::{Action, LoadError};
+use crate::runtime::LoadError;
 use crate::store::Deleted;
-use crate::worker::{Verdict, action_limits, plan};
 
 /// One version of a plugin, as a shop sees it.
 pub struct Version {
@@ -72,34 +67,6 @@ impl Version {
             imports: entry.plugin.imports().to_vec(),
         }
     }
-}
-
-/// What to run a dry run on.
-pub struct DryRunInput {
-    /// An event in the event format; its `shop` is taken to be this shop.
-    pub event: Option<Value>,
-    /// Or a sample event of this type (default `order.paid`).
-    pub sample: Option<String>,
-    /// The webhook configuration to run with.
-    pub config: Value,
-}
-
-/// What a dry run did, secrets masked.
-pub struct DryRun {
-    /// `name@version` that ran.
-    pub plugin: String,
-    /// `send`, `skip` or `error`.
-    pub outcome: &'static str,
-    /// The action: `{"send": [requests]}` or `{"skip": reason}`.
-    pub action: Option<Value>,
-    /// Why there is no usable action: `{code, message}`.
-    pub error: Option<Value>,
-    /// The plugin's `host.log` lines.
-    pub logs: Vec<Value>,
-    /// What it printed to stdout and stderr.
-    pub output: String,
-    /// Time of the transform call, instantiation included.
-    pub duration_ms: f64,
 }
 
 fn upload_refusal(error: UploadError) -> Error {
@@ -239,109 +206,5 @@ impl Service {
                 .into())
             }
         }
-    }
-
-    /// Runs a version on an event and a configuration exactly as a delivery would
-    /// (the same plan stage: runtime, limits and request checks); sends nothing.
-    pub async fn dry_run(
-        &self,
-        shop: &str,
-        name: &str,
-        version: &str,
-        input: DryRunInput,
-    ) -> Result<DryRun, Error> {
-        let found = self.plugin_version(shop, name, version).await?;
-        let reference = PluginRef::exact(PluginName::parse(name)?, &found.version);
-        let entry = self
-            .registry
-            .resolve(shop, &reference)
-            .await
-            .map_err(|e| Refused::invalid("plugin_unavailable", e.to_string()))?;
-        let event = events::parse(&dry_run_event(shop, &input)?)
-            .map_err(|e| Refused::invalid("invalid_event", e.to_string()))?;
-        self.check_config(shop, &entry, &input.config).await?;
-        let limits = action_limits(&self.config);
-        let planned = plan::transform(
-            &self.runtime,
-            limits,
-            &entry,
-            event,
-            input.config.to_string(),
-        )
-        .await;
-        Ok(report(&entry, &input.config, planned))
-    }
-}
-
-/// The dry run's event as text: the one given, or a sample; its shop is `shop`.
-fn dry_run_event(shop: &str, input: &DryRunInput) -> Result<String, Error> {
-    let mut event: Value = match (&input.event, &input.sample) {
-        (Some(_), Some(_)) => {
-            return Err(
-                Refused::invalid("invalid_request", "give an event or a sample, not both").into(),
-            );
-        }
-        (Some(event), None) => event.clone(),
-        (None, sample) => {
-            let kind = sample.as_deref().unwrap_or(events::DEFAULT_SAMPLE);
-            let text = events::sample(kind).ok_or_else(|| {
-                Refused::invalid(
-                    "unknown_event_type",
-                    format!(
-                        "no sample {kind:?}; expected one of: {}",
-                        events::TYPES.join(", ")
-                    ),
-                )
-            })?;
-            serde_json::from_str(text).map_err(|e| Error::Internal(e.to_string()))?
-        }
-    };
-    if let Some(object) = event.as_object_mut() {
-        object.insert("shop".into(), shop.into());
-    }
-    Ok(event.to_string())
-}
-
-/// The dry run's report of a plan, every secret of `config` scrubbed.
-fn report(entry: &Arc<Entry>, config: &Value, planned: plan::Planned) -> DryRun {
-    let secrets = entry.secrets.values(config);
-    let failed = |code: &str, message: &str| {
-        Some(json!({"code": code, "message": scrub(message, &secrets)}))
-    };
-    let shown = |action: &Action| {
-        let rendered = crate::render::action(action);
-        serde_json::from_str(&scrub(&rendered.to_string(), &secrets)).unwrap_or(rendered)
-    };
-    let plan::Planned {
-        verdict,
-        logs,
-        output,
-        duration,
-        ..
-    } = planned;
-    let (outcome, action, error) = match verdict {
-        Verdict::Send(requests) => ("send", Some(shown(&Action::Send(requests))), None),
-        Verdict::Skip(reason) => ("skip", Some(shown(&Action::Skip(reason))), None),
-        Verdict::Failed {
-            kind,
-            error,
-            action,
-        } => (
-            "error",
-            action.as_ref().map(shown),
-            failed(kind.as_str(), &error),
-        ),
-    };
-    DryRun {
-        plugin: entry.label(),
-        outcome,
-        action,
-        error,
-        logs: logs
-            .iter()
-            .map(|l| json!({"level": l.level, "message": scrub(&l.message, &secrets)}))
-            .collect(),
-        output: scrub(&output, &secrets),
-        duration_ms: (duration.as_secs_f64() * 1e6).round() / 1e3,
     }
 }
