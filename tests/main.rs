@@ -30,3 +30,4 @@ mod registry;
 mod rotation;
 mod sandbox;
 mod secrets;
+mod seed;
