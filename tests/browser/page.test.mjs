@@ -129,7 +129,7 @@ test('the template preview renders the message and shows a syntax error with its
   await page.getByLabel('Name', { exact: true }).fill('Pratonton');
   await page.getByLabel('Bot token').fill(TOKEN);
   await page.getByLabel('Chat *').fill('-100123');
-  await page.getByLabel('Message').fill('<b>Pesanan {{ checkout.id }}</b> untuk {{ checkout.customer.first_name }}');
+  await page.getByLabel('Message', { exact: true }).fill('<b>Pesanan {{ checkout.id }}</b> untuk {{ checkout.customer.first_name }}');
   await page.getByRole('button', { name: 'Preview', exact: true }).click();
   const bold = page.locator('#telegram-preview b');
   await bold.waitFor();
@@ -137,7 +137,7 @@ test('the template preview renders the message and shows a syntax error with its
   await shot(page, 'template-preview');
   // A secret typed into an unsaved form is not sent back to the page: type it again.
   await page.getByLabel('Bot token').fill(TOKEN);
-  await page.getByLabel('Message').fill('Pesanan {% if checkout.id %}\n{{ checkout.id }');
+  await page.getByLabel('Message', { exact: true }).fill('Pesanan {% if checkout.id %}\n{{ checkout.id }');
   await page.getByRole('button', { name: 'Preview', exact: true }).click();
   assert.match(await page.locator('#form-error').textContent(), /line 2/);
   const [, list] = await api(kait, 'GET', '/v1/shops/preview/webhooks', key);
