@@ -201,5 +201,6 @@ async fn plans_gate_webhooks_and_downgrades_pause_them() {
     );
 }
 
+mod contract;
 mod events;
 mod webhooks;
