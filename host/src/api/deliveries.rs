@@ -128,7 +128,7 @@ pub struct TestWebhook {
 }
 
 /// A webhook's deliveries, newest first.
-#[utoipa::path(get, path = "/v1/shops/{shop}/webhooks/{id}/deliveries", tag = "deliveries",
+#[utoipa::path(get, path = "/v1/shops/{shop}/webhooks/{id}/deliveries", operation_id = "list_deliveries", tag = "deliveries",
     params(("shop" = String, Path, description = "The shop's id"), ("id" = String, Path, description = "The webhook's id"), DeliveryFilter),
     responses((status = 200, body = Page<Delivery>), (status = 404, body = ErrorBody)))]
 pub async fn list(
@@ -151,7 +151,7 @@ pub async fn list(
 }
 
 /// One delivery with all its attempts.
-#[utoipa::path(get, path = "/v1/shops/{shop}/deliveries/{id}", tag = "deliveries",
+#[utoipa::path(get, path = "/v1/shops/{shop}/deliveries/{id}", operation_id = "get_delivery", tag = "deliveries",
     params(("shop" = String, Path, description = "The shop's id"), ("id" = String, Path, description = "The delivery's id")),
     responses((status = 200, body = Delivery), (status = 404, body = ErrorBody)))]
 pub async fn get(
@@ -164,7 +164,7 @@ pub async fn get(
 }
 
 /// Makes a delivery due now, whatever its state (a dead one is replayed).
-#[utoipa::path(post, path = "/v1/shops/{shop}/deliveries/{id}/retry", tag = "deliveries",
+#[utoipa::path(post, path = "/v1/shops/{shop}/deliveries/{id}/retry", operation_id = "retry_delivery", tag = "deliveries",
     params(("shop" = String, Path, description = "The shop's id"), ("id" = String, Path, description = "The delivery's id")),
     responses((status = 202, body = Delivery), (status = 404, body = ErrorBody)))]
 pub async fn retry(
@@ -180,8 +180,8 @@ pub async fn retry(
 /// Runs the webhook's plugin on a sample event of the chosen type, delivers it
 /// now, and answers with the delivery and its attempt. Failed tests are retried
 /// like any delivery. The body may be left out (no content type needed then).
-#[utoipa::path(post, path = "/v1/shops/{shop}/webhooks/{id}/test", tag = "deliveries",
-    request_body(content = TestWebhook, description = "Optional: which sample", content_type = "application/json"),
+#[utoipa::path(post, path = "/v1/shops/{shop}/webhooks/{id}/test", operation_id = "test_webhook", tag = "deliveries",
+    request_body(content = Option<TestWebhook>, description = "Optional: which sample", content_type = "application/json"),
     params(("shop" = String, Path, description = "The shop's id"), ("id" = String, Path, description = "The webhook's id")),
     responses((status = 200, body = Delivery), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn test(

@@ -226,7 +226,7 @@ pub fn event_schema() -> Value {
 
 /// The ten event types, with the seed's titles and descriptions in English and
 /// Malay, and the event format as a JSON Schema. Public.
-#[utoipa::path(get, path = "/v1/event-types", tag = "events", security(()),
+#[utoipa::path(get, path = "/v1/event-types", operation_id = "list_event_types", tag = "events", security(()),
     responses((status = 200, body = EventTypes)))]
 pub async fn list() -> Json<EventTypes> {
     Json(EventTypes {
@@ -236,7 +236,7 @@ pub async fn list() -> Json<EventTypes> {
 }
 
 /// The event format as a JSON Schema (draft 2020-12), alone. Public.
-#[utoipa::path(get, path = "/v1/event-types/schema", tag = "events", security(()),
+#[utoipa::path(get, path = "/v1/event-types/schema", operation_id = "get_event_schema", tag = "events", security(()),
     responses((status = 200, description = "The JSON Schema", content_type = "application/schema+json",
         body = Object)))]
 pub async fn schema() -> impl IntoResponse {

@@ -58,7 +58,7 @@ impl From<domain::Ingested> for Ingested {
 /// Accepts an event for the shop. The same `id` twice answers with the first
 /// result (`duplicate: true`) and creates nothing. A missing `id` is derived from
 /// the event's content, so an identical retry is also recognised.
-#[utoipa::path(post, path = "/v1/shops/{shop}/events", tag = "events",
+#[utoipa::path(post, path = "/v1/shops/{shop}/events", operation_id = "ingest_event", tag = "events",
     params(("shop" = String, Path, description = "The shop's id")),
     request_body(content = Event, description = "An event: {id?, type, shop, occurred_at, data: {checkout}}; \
         any content type (the body is read as JSON). The checkout's fields: GET /v1/event-types/schema"),

@@ -71,7 +71,11 @@ const PATH_PARAMETERS: [(&str, Option<&str>, &str); 4] = [
         Some("^(latest|[0-9a-f]{12})$"),
         "A version id (12 hex digits), or `latest`",
     ),
-    ("id", None, "The webhook's or the delivery's id"),
+    (
+        "id",
+        Some("^[A-Za-z0-9_-]{1,128}$"),
+        "The webhook's or the delivery's id, as Kait made it",
+    ),
 ];
 
 /// Routes that read their body whatever its content type (ingest: platforms
@@ -87,6 +91,44 @@ const PROPERTY_PATTERNS: [(&str, &str, &str); 6] = [
     ("UpdateWebhook", "name", NAME_PATTERN),
     ("CreateWebhook", "plugin", PLUGIN_PATTERN),
     ("UpdateWebhook", "plugin", PLUGIN_PATTERN),
+];
+
+/// How one answer leads to the next call (OpenAPI links): the resource a
+/// create made, by the id in its body. For client generators, and for the
+/// contract check's stateful phase. (From operation, status, to operations,
+/// and the parameters: `shop` from the request, the rest from the body.)
+const LINKS: [(&str, &str, &[&str], &[(&str, &str)]); 4] = [
+    (
+        "create_shop",
+        "201",
+        &["get_shop", "update_shop", "list_webhooks"],
+        &[("shop", "$response.body#/shop/id")],
+    ),
+    (
+        "create_webhook",
+        "201",
+        &[
+            "get_webhook", "update_webhook", "delete_webhook", "pause_webhook",
+            "resume_webhook", "test_webhook", "list_deliveries",
+        ],
+        &[("shop", "$request.path.shop"), ("id", "$response.body#/id")],
+    ),
+    (
+        "test_webhook",
+        "200",
+        &["get_delivery", "retry_delivery"],
+        &[("shop", "$request.path.shop"), ("id", "$response.body#/id")],
+    ),
+    (
+        "upload_plugin_version",
+        "201",
+        &["get_plugin_version", "delete_plugin_version"],
+        &[
+            ("shop", "$request.path.shop"),
+            ("name", "$request.path.name"),
+            ("version", "$response.body#/version"),
+        ],
+    ),
 ];
 
 const METHODS: [&str; 8] = [
@@ -117,7 +159,34 @@ pub fn complete(openapi: utoipa::openapi::OpenApi) -> Value {
             }
         }
     }
+    add_links(&mut doc);
     doc
+}
+
+fn add_links(doc: &mut Value) {
+    let mut operations = Vec::new();
+    for item in doc["paths"].as_object_mut().into_iter().flat_map(|p| p.values_mut()) {
+        for operation in item.as_object_mut().into_iter().flat_map(|i| i.values_mut()) {
+            operations.push(operation);
+        }
+    }
+    for (from, status, to, parameters) in LINKS {
+        let operation = operations
+            .iter_mut()
+            .find(|o| o["operationId"] == from)
+            .unwrap_or_else(|| panic!("no operation {from}"));
+        let response = &mut operation["responses"][status];
+        assert!(response.is_object(), "{from} answers {status}");
+        let parameters: Map<String, Value> = parameters
+            .iter()
+            .map(|(name, value)| (name.to_string(), (*value).into()))
+            .collect();
+        let links: Map<String, Value> = to
+            .iter()
+            .map(|id| (id.to_string(), json!({"operationId": id, "parameters": parameters})))
+            .collect();
+        response["links"] = Value::Object(links);
+    }
 }
 
 fn complete_operation(path: &str, operation: &mut Map<String, Value>) {
@@ -147,6 +216,7 @@ fn complete_operation(path: &str, operation: &mut Map<String, Value>) {
     if !parameters.is_empty() {
         operation.insert("parameters".into(), Value::Array(parameters));
     }
+    unwrap_optional_body(operation);
     let json_body = operation
         .get("requestBody")
         .and_then(|b| b["content"].as_object())
@@ -171,6 +241,29 @@ fn complete_operation(path: &str, operation: &mut Map<String, Value>) {
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
             })
         });
+    }
+}
+
+/// An optional body is one that may be left out (`required` absent), not one
+/// that may be `null`: utoipa spells `Option<T>` as `oneOf: [null, T]`.
+fn unwrap_optional_body(operation: &mut Map<String, Value>) {
+    let Some(content) = operation
+        .get_mut("requestBody")
+        .and_then(|b| b.get_mut("content"))
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for media in content.values_mut() {
+        let schema = &mut media["schema"];
+        let Some(one_of) = schema.get("oneOf").and_then(Value::as_array) else {
+            continue;
+        };
+        if let [null, inner] = one_of.as_slice()
+            && null == &json!({"type": "null"})
+        {
+            *schema = inner.clone();
+        }
     }
 }
 
@@ -241,5 +334,19 @@ mod tests {
             }
         }
         assert!(seen > 20, "{seen} operations");
+        let mut ids: Vec<&str> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap().values())
+            .map(|operation| operation["operationId"].as_str().unwrap())
+            .collect();
+        ids.sort();
+        let count = ids.len();
+        ids.dedup();
+        assert_eq!(ids.len(), count, "operationIds are unique: {ids:?}");
+        for (_, _, to, _) in LINKS {
+            assert!(to.iter().all(|id| ids.contains(id)), "{to:?}");
+        }
     }
 }

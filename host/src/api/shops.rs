@@ -96,7 +96,7 @@ pub struct ShopPage {
 }
 
 /// Creates a shop (admin).
-#[utoipa::path(post, path = "/v1/shops", tag = "shops", request_body = CreateShop,
+#[utoipa::path(post, path = "/v1/shops", operation_id = "create_shop", tag = "shops", request_body = CreateShop,
     responses((status = 201, body = CreatedShop), (status = 403, body = ErrorBody, description = "Not the admin key"),
         (status = 409, body = ErrorBody, description = "A shop with this id exists"), (status = 422, body = ErrorBody)))]
 pub async fn create(
@@ -117,7 +117,7 @@ pub async fn create(
 }
 
 /// Lists shops (admin).
-#[utoipa::path(get, path = "/v1/shops", tag = "shops", params(ShopPage),
+#[utoipa::path(get, path = "/v1/shops", operation_id = "list_shops", tag = "shops", params(ShopPage),
     responses((status = 200, body = Page<Shop>), (status = 400, body = ErrorBody, description = "`limit` is not 1 to 250"),
         (status = 403, body = ErrorBody, description = "Not the admin key")))]
 pub async fn list(
@@ -137,7 +137,7 @@ pub async fn list(
 }
 
 /// One shop (admin, or the shop itself).
-#[utoipa::path(get, path = "/v1/shops/{shop}", tag = "shops",
+#[utoipa::path(get, path = "/v1/shops/{shop}", operation_id = "get_shop", tag = "shops",
     params(("shop" = String, Path, description = "The shop's id")),
     responses((status = 200, body = Shop), (status = 404, body = ErrorBody)))]
 pub async fn get(
@@ -151,7 +151,7 @@ pub async fn get(
 
 /// Changes a shop: its plan (admin; a plan without webhooks pauses the shop's
 /// active webhooks) and its abandonment window (admin or the shop).
-#[utoipa::path(patch, path = "/v1/shops/{shop}", tag = "shops", request_body = UpdateShop,
+#[utoipa::path(patch, path = "/v1/shops/{shop}", operation_id = "update_shop", tag = "shops", request_body = UpdateShop,
     params(("shop" = String, Path, description = "The shop's id")),
     responses((status = 200, body = PlanChanged), (status = 403, body = ErrorBody, description = "A shop key changing the plan"),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]

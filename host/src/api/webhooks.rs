@@ -136,7 +136,7 @@ async fn with_secret(state: &AppState, webhook: &domain::Webhook) -> WebhookWith
 }
 
 /// Creates a webhook; its signing secret is shown only in this response.
-#[utoipa::path(post, path = "/v1/shops/{shop}/webhooks", tag = "webhooks", request_body = CreateWebhook,
+#[utoipa::path(post, path = "/v1/shops/{shop}/webhooks", operation_id = "create_webhook", tag = "webhooks", request_body = CreateWebhook,
     params(("shop" = String, Path, description = "The shop's id")),
     responses((status = 201, body = WebhookWithSecret),
         (status = 403, body = ErrorBody, description = "The shop's plan has no webhooks (`plan_not_eligible`)"),
@@ -166,7 +166,7 @@ pub async fn create(
 }
 
 /// Lists a shop's webhooks.
-#[utoipa::path(get, path = "/v1/shops/{shop}/webhooks", tag = "webhooks",
+#[utoipa::path(get, path = "/v1/shops/{shop}/webhooks", operation_id = "list_webhooks", tag = "webhooks",
     params(("shop" = String, Path, description = "The shop's id")),
     responses((status = 200, body = Page<Webhook>), (status = 404, body = ErrorBody)))]
 pub async fn list(
@@ -187,7 +187,7 @@ pub async fn list(
 }
 
 /// One webhook.
-#[utoipa::path(get, path = "/v1/shops/{shop}/webhooks/{id}", tag = "webhooks",
+#[utoipa::path(get, path = "/v1/shops/{shop}/webhooks/{id}", operation_id = "get_webhook", tag = "webhooks",
     params(("shop" = String, Path, description = "The shop's id"), ("id" = String, Path, description = "The webhook's id")),
     responses((status = 200, body = Webhook), (status = 404, body = ErrorBody)))]
 pub async fn get(
@@ -201,7 +201,7 @@ pub async fn get(
 }
 
 /// Changes a webhook. The configuration is checked again by the plugin.
-#[utoipa::path(patch, path = "/v1/shops/{shop}/webhooks/{id}", tag = "webhooks", request_body = UpdateWebhook,
+#[utoipa::path(patch, path = "/v1/shops/{shop}/webhooks/{id}", operation_id = "update_webhook", tag = "webhooks", request_body = UpdateWebhook,
     params(("shop" = String, Path, description = "The shop's id"), ("id" = String, Path, description = "The webhook's id")),
     responses((status = 200, body = Webhook),
         (status = 403, body = ErrorBody, description = "Made active on a plan without webhooks"),
@@ -242,7 +242,7 @@ async fn set_status(
 }
 
 /// Pauses a webhook: it receives nothing, and its waiting deliveries are held.
-#[utoipa::path(post, path = "/v1/shops/{shop}/webhooks/{id}/pause", tag = "webhooks",
+#[utoipa::path(post, path = "/v1/shops/{shop}/webhooks/{id}/pause", operation_id = "pause_webhook", tag = "webhooks",
     params(("shop" = String, Path, description = "The shop's id"), ("id" = String, Path, description = "The webhook's id")),
     responses((status = 200, body = Webhook), (status = 404, body = ErrorBody)))]
 pub async fn pause(
@@ -254,7 +254,7 @@ pub async fn pause(
 }
 
 /// Resumes a paused or disabled webhook; held deliveries are sent.
-#[utoipa::path(post, path = "/v1/shops/{shop}/webhooks/{id}/resume", tag = "webhooks",
+#[utoipa::path(post, path = "/v1/shops/{shop}/webhooks/{id}/resume", operation_id = "resume_webhook", tag = "webhooks",
     params(("shop" = String, Path, description = "The shop's id"), ("id" = String, Path, description = "The webhook's id")),
     responses((status = 200, body = Webhook),
         (status = 403, body = ErrorBody, description = "The shop's plan has no webhooks"), (status = 404, body = ErrorBody)))]
@@ -267,7 +267,7 @@ pub async fn resume(
 }
 
 /// Deletes a webhook with its delivery log.
-#[utoipa::path(delete, path = "/v1/shops/{shop}/webhooks/{id}", tag = "webhooks",
+#[utoipa::path(delete, path = "/v1/shops/{shop}/webhooks/{id}", operation_id = "delete_webhook", tag = "webhooks",
     params(("shop" = String, Path, description = "The shop's id"), ("id" = String, Path, description = "The webhook's id")),
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody)))]
 pub async fn delete(
