@@ -15,9 +15,15 @@ async fn public_routes_say_so_and_the_rules_match_the_server() {
         assert_eq!(doc["paths"][path]["get"]["security"], json!([]), "{path}");
     }
     let create = &doc["paths"]["/v1/shops/{shop}/webhooks"]["post"];
-    assert!(create.get("security").is_none(), "the document's default: a key");
+    assert!(
+        create.get("security").is_none(),
+        "the document's default: a key"
+    );
     for status in ["401", "403", "404", "413", "415", "422"] {
-        assert!(create["responses"][status].is_object(), "{status}: {create}");
+        assert!(
+            create["responses"][status].is_object(),
+            "{status}: {create}"
+        );
     }
     let shop = create["parameters"]
         .as_array()
@@ -27,33 +33,69 @@ async fn public_routes_say_so_and_the_rules_match_the_server() {
         .unwrap();
     assert_eq!(shop["schema"]["pattern"], "^[a-z0-9_-]{1,64}$");
     let schemas = &doc["components"]["schemas"];
+    let status = &schemas["CreateWebhook"]["properties"]["status"]["oneOf"][1]["$ref"];
+    assert_eq!(status, "#/components/schemas/ChosenStatus");
     assert_eq!(
-        schemas["CreateWebhook"]["properties"]["status"]["enum"],
+        schemas["ChosenStatus"]["enum"],
         json!(["active", "paused"]),
-        "disabled is only read: {}",
-        schemas["CreateWebhook"]
+        "disabled is only read"
+    );
+    assert_eq!(
+        schemas["Webhook"]["properties"]["status"]["$ref"],
+        "#/components/schemas/WebhookStatus"
     );
     assert_eq!(schemas["CreateWebhook"]["required"], json!(["name"]));
     let list = &doc["paths"]["/v1/shops"]["get"]["parameters"];
-    let limit = list.as_array().unwrap().iter().find(|p| p["name"] == "limit").unwrap();
-    assert_eq!((limit["schema"]["minimum"].as_u64(), limit["schema"]["maximum"].as_u64()), (Some(1), Some(250)));
+    let limit = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap();
+    assert_eq!(
+        (
+            limit["schema"]["minimum"].as_u64(),
+            limit["schema"]["maximum"].as_u64()
+        ),
+        (Some(1), Some(250))
+    );
 
     // And the server holds to them.
     for limit in ["0", "251"] {
-        let (status, body) = kait.get(&format!("/v1/shops?limit={limit}"), ADMIN_KEY).await;
-        assert_eq!((status, code(&body)), (StatusCode::BAD_REQUEST, "invalid_limit"));
+        let (status, body) = kait
+            .get(&format!("/v1/shops?limit={limit}"), ADMIN_KEY)
+            .await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::BAD_REQUEST, "invalid_limit")
+        );
     }
     let (status, _) = kait.get("/v1/shops?limit=250", ADMIN_KEY).await;
     assert_eq!(status, StatusCode::OK);
     let key = kait.shop("mirfaith", "premium").await;
     let (status, body) = kait
-        .post("/v1/shops/mirfaith/webhooks", &key, json!({"name": "x".repeat(101), "callback_url": "http://127.0.0.1:9/"}))
+        .post(
+            "/v1/shops/mirfaith/webhooks",
+            &key,
+            json!({"name": "x".repeat(101), "callback_url": "http://127.0.0.1:9/"}),
+        )
         .await;
-    assert_eq!((status, code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_name"));
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_name")
+    );
     let (status, body) = kait
-        .post("/v1/shops", ADMIN_KEY, json!({"id": "kedai", "name": "Kedai Ünïcödé ".repeat(14), "plan": "free"}))
+        .post(
+            "/v1/shops",
+            ADMIN_KEY,
+            json!({"id": "kedai", "name": "Kedai Ünïcödé ".repeat(14), "plan": "free"}),
+        )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "200 characters, more bytes: {body}");
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "200 characters, more bytes: {body}"
+    );
 }
 
 #[tokio::test]
@@ -73,7 +115,11 @@ async fn a_wrong_method_is_405_in_the_error_format_with_allow() {
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert_eq!(
+            response.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
         let allow = response.headers()["allow"].to_str().unwrap().to_string();
         let mut got: Vec<&str> = allow.split(',').map(str::trim).collect();
         got.sort();
@@ -88,18 +134,49 @@ async fn a_webhook_test_needs_no_body() {
     let kait = Kait::start(&[]);
     let mut receiver = Receiver::start().await;
     let key = kait.shop("mirfaith", "premium").await;
-    let hook = kait.http_webhook("mirfaith", &key, &format!("{}/t", receiver.url)).await;
-    let path = format!("{}/v1/shops/mirfaith/webhooks/{}/test", kait.base, hook["id"].as_str().unwrap());
-    let response = kait.client.post(&path).bearer_auth(&key).send().await.unwrap();
+    let hook = kait
+        .http_webhook("mirfaith", &key, &format!("{}/t", receiver.url))
+        .await;
+    let path = format!(
+        "{}/v1/shops/mirfaith/webhooks/{}/test",
+        kait.base,
+        hook["id"].as_str().unwrap()
+    );
+    let response = kait
+        .client
+        .post(&path)
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let delivery: Value = response.json().await.unwrap();
-    assert_eq!(delivery["event_type"], "order.paid", "the default sample: {delivery}");
+    assert_eq!(
+        delivery["event_type"], "order.paid",
+        "the default sample: {delivery}"
+    );
     assert_eq!(receiver.next().await.json()["type"], "order.paid");
 
     // A body still chooses the sample; one that is not JSON says so.
-    let (status, delivery) = kait.post(&path[kait.base.len()..], &key, json!({"type": "order.packed"})).await;
-    assert_eq!((status, delivery["event_type"].as_str()), (StatusCode::OK, Some("order.packed")));
-    let response = kait.client.post(&path).bearer_auth(&key).body("type=order.packed").send().await.unwrap();
+    let (status, delivery) = kait
+        .post(
+            &path[kait.base.len()..],
+            &key,
+            json!({"type": "order.packed"}),
+        )
+        .await;
+    assert_eq!(
+        (status, delivery["event_type"].as_str()),
+        (StatusCode::OK, Some("order.packed"))
+    );
+    let response = kait
+        .client
+        .post(&path)
+        .bearer_auth(&key)
+        .body("type=order.packed")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
 
@@ -113,15 +190,35 @@ async fn event_types_list_the_seeds_names_in_both_languages_with_the_schema() {
     assert_eq!(kinds, kait::events::TYPES);
     let processing = &data[5];
     assert_eq!(processing["title"]["en"], "Order Status Processing");
-    assert!(processing["title"]["ms"].as_str().is_some_and(|t| !t.is_empty()));
-    assert!(processing["description"]["ms"].as_str().is_some_and(|t| !t.is_empty()));
-    assert_eq!(types["schema"]["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    assert!(
+        processing["title"]["ms"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty())
+    );
+    assert!(
+        processing["description"]["ms"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty())
+    );
+    assert_eq!(
+        types["schema"]["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
 
-    let (status, alone) = kait.call(Method::GET, "/v1/event-types/schema", None, None).await;
+    let (status, alone) = kait
+        .call(Method::GET, "/v1/event-types/schema", None, None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(alone, types["schema"]);
     let required = &alone["properties"]["data"]["properties"]["checkout"]["properties"];
-    for field in ["id", "total", "items", "customer", "shipping_address", "completed_at"] {
+    for field in [
+        "id",
+        "total",
+        "items",
+        "customer",
+        "shipping_address",
+        "completed_at",
+    ] {
         assert!(required[field].is_object(), "{field}");
     }
 }

@@ -122,7 +122,11 @@ async fn the_seeds_three_fields_make_a_webhook_that_delivers() {
     assert_eq!(created["events"].as_array().unwrap().len(), 10);
 
     let (status, accepted) = kait
-        .event("mirfaith", &key, &event("order.paid", "mirfaith", "evt-seed"))
+        .event(
+            "mirfaith",
+            &key,
+            &event("order.paid", "mirfaith", "evt-seed"),
+        )
         .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{accepted}");
     let got = receiver.next().await;
@@ -153,30 +157,53 @@ async fn a_callback_url_update_keeps_the_rest_of_the_config() {
     let key = kait.shop("mirfaith", "premium").await;
     let created = kait
         .webhook("mirfaith", &key, json!({"name": "Orders", "plugin": "http",
-            "config": {"url": "http://127.0.0.1:9/old", "headers": {"X-Shop-Token": "kept"}}}))
+            "config": {"url": "http://127.0.0.1:9/old", "method": "PUT", "headers": {"X-Shop-Token": "kept"}}}))
         .await;
-    let path = format!("/v1/shops/mirfaith/webhooks/{}", created["id"].as_str().unwrap());
+    let path = format!(
+        "/v1/shops/mirfaith/webhooks/{}",
+        created["id"].as_str().unwrap()
+    );
     let (status, updated) = kait
-        .patch(&path, &key, json!({"callback_url": "http://127.0.0.1:9/new"}))
+        .patch(
+            &path,
+            &key,
+            json!({"callback_url": "http://127.0.0.1:9/new"}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{updated}");
     assert_eq!(updated["callback_url"], "http://127.0.0.1:9/new");
     assert_eq!(updated["config"]["url"], "http://127.0.0.1:9/new");
-    assert_eq!(updated["config"]["headers"]["X-Shop-Token"], "kept", "{updated}");
+    assert_eq!(updated["config"]["method"], "PUT", "{updated}");
+    assert_eq!(
+        updated["config"]["headers"], "••••",
+        "the secret is kept: {updated}"
+    );
     let (_, shown) = kait.get(&path, &key).await;
     assert_eq!(shown["callback_url"], "http://127.0.0.1:9/new");
 
-    // With a config too, the Callback URL goes into it.
+    // With a config too, the Callback URL goes into that config (which replaces
+    // the old one but for secrets left out, as any config update).
     let (status, updated) = kait
-        .patch(&path, &key, json!({"callback_url": "http://127.0.0.1:9/third", "config": {}}))
+        .patch(
+            &path,
+            &key,
+            json!({"callback_url": "http://127.0.0.1:9/third", "config": {}}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{updated}");
-    assert_eq!(updated["config"], json!({"url": "http://127.0.0.1:9/third"}));
+    assert_eq!(
+        updated["config"],
+        json!({"url": "http://127.0.0.1:9/third", "headers": "••••"})
+    );
 
     // A Telegram webhook shows no Callback URL.
     let telegram = kait
-        .webhook("mirfaith", &key, json!({"name": "tg", "plugin": "telegram",
-            "config": {"bot_token": TOKEN, "chat_id": "-100"}}))
+        .webhook(
+            "mirfaith",
+            &key,
+            json!({"name": "tg", "plugin": "telegram",
+            "config": {"bot_token": TOKEN, "chat_id": "-100"}}),
+        )
         .await;
     assert!(telegram["callback_url"].is_null(), "{telegram}");
 }
@@ -197,9 +224,15 @@ async fn a_callback_url_that_contradicts_or_does_not_fit_is_refused() {
                    "config": {"bot_token": TOKEN, "chat_id": "-100"}}),
             "callback_url_not_http",
         ),
-        (json!({"name": "x", "callback_url": "ftp://127.0.0.1/a"}), "invalid_config"),
+        (
+            json!({"name": "x", "callback_url": "ftp://127.0.0.1/a"}),
+            "invalid_config",
+        ),
         (json!({"name": "x"}), "invalid_config"),
-        (json!({"name": "x", "callback_url": "http://127.0.0.1:9/a", "status": "disabled"}), "invalid_status"),
+        (
+            json!({"name": "x", "callback_url": "http://127.0.0.1:9/a", "status": "disabled"}),
+            "invalid_status",
+        ),
     ] {
         let (status, refused) = kait.post(hooks, &key, body.clone()).await;
         assert_eq!(
@@ -212,17 +245,31 @@ async fn a_callback_url_that_contradicts_or_does_not_fit_is_refused() {
     assert_eq!(list["data"], json!([]), "refusals created nothing");
 
     let created = kait
-        .webhook("mirfaith", &key, json!({"name": "Orders", "callback_url": "http://127.0.0.1:9/a"}))
+        .webhook(
+            "mirfaith",
+            &key,
+            json!({"name": "Orders", "callback_url": "http://127.0.0.1:9/a"}),
+        )
         .await;
     let path = format!("{hooks}/{}", created["id"].as_str().unwrap());
     let (status, refused) = kait
         .patch(&path, &key, json!({"callback_url": "http://127.0.0.1:9/b", "config": {"url": "http://127.0.0.1:9/c"}}))
         .await;
-    assert_eq!((status, code(&refused)), (StatusCode::UNPROCESSABLE_ENTITY, "callback_url_conflict"));
+    assert_eq!(
+        (status, code(&refused)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "callback_url_conflict")
+    );
     let (status, refused) = kait
-        .patch(&path, &key, json!({"plugin": "telegram", "callback_url": "http://127.0.0.1:9/b"}))
+        .patch(
+            &path,
+            &key,
+            json!({"plugin": "telegram", "callback_url": "http://127.0.0.1:9/b"}),
+        )
         .await;
-    assert_eq!((status, code(&refused)), (StatusCode::UNPROCESSABLE_ENTITY, "callback_url_not_http"));
+    assert_eq!(
+        (status, code(&refused)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "callback_url_not_http")
+    );
     let (_, shown) = kait.get(&path, &key).await;
     assert_eq!(shown["callback_url"], "http://127.0.0.1:9/a", "{shown}");
 }

@@ -262,8 +262,8 @@ mod tests {
         let strict = validator(&event_schema());
         let ingest = validator(&ingest_schema());
         let mut seen = 0;
-        for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/events"))
-            .unwrap()
+        for entry in
+            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/events")).unwrap()
         {
             let path = entry.unwrap().path();
             let sample: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
@@ -275,36 +275,52 @@ mod tests {
         }
         assert_eq!(seen, TYPES.len());
 
-        let good: Value = serde_json::from_str(crate::events::sample("order.paid").unwrap()).unwrap();
+        let good: Value =
+            serde_json::from_str(crate::events::sample("order.paid").unwrap()).unwrap();
         let broken = |change: &dyn Fn(&mut Value)| {
             let mut event = good.clone();
             change(&mut event);
             event
         };
         for (why, event) in [
-            ("unknown type", broken(&|e| e["type"] = "order.eaten".into())),
+            (
+                "unknown type",
+                broken(&|e| e["type"] = "order.eaten".into()),
+            ),
             ("no checkout", broken(&|e| e["data"] = json!({}))),
             ("time", broken(&|e| e["occurred_at"] = "yesterday".into())),
             ("extra field", broken(&|e| e["colour"] = "red".into())),
             ("empty id", broken(&|e| e["id"] = "".into())),
-            ("long id", broken(&|e| e["id"] = "x".repeat(MAX_ID_CHARS + 1).into())),
+            (
+                "long id",
+                broken(&|e| e["id"] = "x".repeat(MAX_ID_CHARS + 1).into()),
+            ),
             ("control in id", broken(&|e| e["id"] = "a\nb".into())),
             ("shop", broken(&|e| e["shop"] = "Not A Shop".into())),
         ] {
             assert!(!strict.is_valid(&event), "{why}");
             assert!(!ingest.is_valid(&event), "{why}");
             let text = event.to_string();
-            assert!(crate::events::parse(&text).is_err() || why == "shop", "{why}");
+            assert!(
+                crate::events::parse(&text).is_err() || why == "shop",
+                "{why}"
+            );
         }
         let mistyped = broken(&|e| e["data"]["checkout"]["total"] = "a lot".into());
         assert!(!strict.is_valid(&mistyped), "the seed's fields are typed");
-        assert!(ingest.is_valid(&mistyped), "ingest passes the checkout through");
+        assert!(
+            ingest.is_valid(&mistyped),
+            "ingest passes the checkout through"
+        );
     }
 
     #[test]
     fn the_document_carries_the_ingest_schema_whole() {
         use utoipa::PartialSchema;
-        assert_eq!(serde_json::to_value(Event::schema()).unwrap(), ingest_schema());
+        assert_eq!(
+            serde_json::to_value(Event::schema()).unwrap(),
+            ingest_schema()
+        );
     }
 
     #[test]
@@ -313,6 +329,10 @@ mod tests {
         assert_eq!(types.len(), 10);
         let processing = types.iter().find(|t| t.kind == "order.processing").unwrap();
         assert_eq!(processing.title.en, "Order Status Processing");
-        assert!(types.iter().all(|t| !t.title.ms.is_empty() && !t.description.ms.is_empty()));
+        assert!(
+            types
+                .iter()
+                .all(|t| !t.title.ms.is_empty() && !t.description.ms.is_empty())
+        );
     }
 }

@@ -92,7 +92,9 @@ async fn body<S: Send + Sync>(request: Request, state: &S) -> Result<(bool, Byte
 /// The body as `T`, if it is a JSON object of `T`'s shape.
 fn object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    if first.is_some_and(|&b| b != b'{') && serde_json::from_slice::<serde_json::Value>(bytes).is_ok() {
+    if first.is_some_and(|&b| b != b'{')
+        && serde_json::from_slice::<serde_json::Value>(bytes).is_ok()
+    {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_request",

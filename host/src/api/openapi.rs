@@ -93,42 +93,57 @@ const PROPERTY_PATTERNS: [(&str, &str, &str); 6] = [
     ("UpdateWebhook", "plugin", PLUGIN_PATTERN),
 ];
 
-/// How one answer leads to the next call (OpenAPI links): the resource a
+/// How one answer leads to the next calls (an OpenAPI link): the resource a
 /// create made, by the id in its body. For client generators, and for the
-/// contract check's stateful phase. (From operation, status, to operations,
-/// and the parameters: `shop` from the request, the rest from the body.)
-const LINKS: [(&str, &str, &[&str], &[(&str, &str)]); 4] = [
-    (
-        "create_shop",
-        "201",
-        &["get_shop", "update_shop", "list_webhooks"],
-        &[("shop", "$response.body#/shop/id")],
-    ),
-    (
-        "create_webhook",
-        "201",
-        &[
-            "get_webhook", "update_webhook", "delete_webhook", "pause_webhook",
-            "resume_webhook", "test_webhook", "list_deliveries",
+/// contract check's stateful phase.
+struct Link {
+    /// The operation that answers.
+    from: &'static str,
+    /// With this status.
+    status: &'static str,
+    /// The operations its answer leads to.
+    to: &'static [&'static str],
+    /// Their parameters: `shop` from the request, the rest from the body.
+    parameters: &'static [(&'static str, &'static str)],
+}
+
+const LINKS: [Link; 4] = [
+    Link {
+        from: "create_shop",
+        status: "201",
+        to: &["get_shop", "update_shop", "list_webhooks"],
+        parameters: &[("shop", "$response.body#/shop/id")],
+    },
+    Link {
+        from: "create_webhook",
+        status: "201",
+        to: &[
+            "get_webhook",
+            "update_webhook",
+            "delete_webhook",
+            "pause_webhook",
+            "resume_webhook",
+            "test_webhook",
+            "list_deliveries",
         ],
-        &[("shop", "$request.path.shop"), ("id", "$response.body#/id")],
-    ),
-    (
-        "test_webhook",
-        "200",
-        &["get_delivery", "retry_delivery"],
-        &[("shop", "$request.path.shop"), ("id", "$response.body#/id")],
-    ),
-    (
-        "upload_plugin_version",
-        "201",
-        &["get_plugin_version", "delete_plugin_version"],
-        &[
+        parameters: &[("shop", "$request.path.shop"), ("id", "$response.body#/id")],
+    },
+    Link {
+        from: "test_webhook",
+        status: "200",
+        to: &["get_delivery", "retry_delivery"],
+        parameters: &[("shop", "$request.path.shop"), ("id", "$response.body#/id")],
+    },
+    Link {
+        from: "upload_plugin_version",
+        status: "201",
+        to: &["get_plugin_version", "delete_plugin_version"],
+        parameters: &[
             ("shop", "$request.path.shop"),
             ("name", "$request.path.name"),
             ("version", "$response.body#/version"),
         ],
-    ),
+    },
 ];
 
 const METHODS: [&str; 8] = [
@@ -165,12 +180,26 @@ pub fn complete(openapi: utoipa::openapi::OpenApi) -> Value {
 
 fn add_links(doc: &mut Value) {
     let mut operations = Vec::new();
-    for item in doc["paths"].as_object_mut().into_iter().flat_map(|p| p.values_mut()) {
-        for operation in item.as_object_mut().into_iter().flat_map(|i| i.values_mut()) {
+    for item in doc["paths"]
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|p| p.values_mut())
+    {
+        for operation in item
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|i| i.values_mut())
+        {
             operations.push(operation);
         }
     }
-    for (from, status, to, parameters) in LINKS {
+    for Link {
+        from,
+        status,
+        to,
+        parameters,
+    } in LINKS
+    {
         let operation = operations
             .iter_mut()
             .find(|o| o["operationId"] == from)
@@ -183,7 +212,12 @@ fn add_links(doc: &mut Value) {
             .collect();
         let links: Map<String, Value> = to
             .iter()
-            .map(|id| (id.to_string(), json!({"operationId": id, "parameters": parameters})))
+            .map(|id| {
+                (
+                    id.to_string(),
+                    json!({"operationId": id, "parameters": parameters}),
+                )
+            })
             .collect();
         response["links"] = Value::Object(links);
     }
@@ -227,7 +261,10 @@ fn complete_operation(path: &str, operation: &mut Map<String, Value>) {
         if !ANY_CONTENT_TYPE.contains(&path) {
             add.push((415, "A body without `content-type: application/json`"));
         }
-        add.push((422, "The body is JSON but not of this shape, or a value is refused"));
+        add.push((
+            422,
+            "The body is JSON but not of this shape, or a value is refused",
+        ));
     }
     let responses = operation
         .entry("responses")
@@ -345,8 +382,8 @@ mod tests {
         let count = ids.len();
         ids.dedup();
         assert_eq!(ids.len(), count, "operationIds are unique: {ids:?}");
-        for (_, _, to, _) in LINKS {
-            assert!(to.iter().all(|id| ids.contains(id)), "{to:?}");
+        for link in LINKS {
+            assert!(link.to.iter().all(|id| ids.contains(id)), "{:?}", link.to);
         }
     }
 }

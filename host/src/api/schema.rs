@@ -115,9 +115,23 @@ mod tests {
     #[test]
     fn patterns_say_what_the_domain_checks() {
         for name in [
-            "Orders", " Orders ", "Pesanan 🛒", "a", "x\u{a0}y", "\u{3000}", " ", "",
-            "tab\there", "bell\u{7}", "c1\u{85}", "\u{2003}\u{2003}", "ok\u{feff}", "\tx\n",
-            "\u{85}", "a\u{85}b", "\u{1c}x",
+            "Orders",
+            " Orders ",
+            "Pesanan 🛒",
+            "a",
+            "x\u{a0}y",
+            "\u{3000}",
+            " ",
+            "",
+            "tab\there",
+            "bell\u{7}",
+            "c1\u{85}",
+            "\u{2003}\u{2003}",
+            "ok\u{feff}",
+            "\tx\n",
+            "\u{85}",
+            "a\u{85}b",
+            "\u{1c}x",
         ] {
             assert_eq!(
                 matches(NAME_PATTERN, name),
@@ -125,12 +139,32 @@ mod tests {
                 "{name:?}"
             );
         }
-        for id in ["mirfaith", "a", "a-b_c9", "", "A", "a b", &"x".repeat(64), &"x".repeat(65)] {
-            assert_eq!(matches(SHOP_ID_PATTERN, id), ShopId::parse(id).is_ok(), "{id:?}");
+        for id in [
+            "mirfaith",
+            "a",
+            "a-b_c9",
+            "",
+            "A",
+            "a b",
+            &"x".repeat(64),
+            &"x".repeat(65),
+        ] {
+            assert_eq!(
+                matches(SHOP_ID_PATTERN, id),
+                ShopId::parse(id).is_ok(),
+                "{id:?}"
+            );
         }
         for plugin in [
-            "http", "mine@latest", "mine@0123456789ab", "mine@0123456789AB", "9lives", "x@",
-            "mine@latest@latest", &"p".repeat(64), &"p".repeat(65),
+            "http",
+            "mine@latest",
+            "mine@0123456789ab",
+            "mine@0123456789AB",
+            "9lives",
+            "x@",
+            "mine@latest@latest",
+            &"p".repeat(64),
+            &"p".repeat(65),
         ] {
             assert_eq!(
                 matches(PLUGIN_PATTERN, plugin),

@@ -10,11 +10,11 @@ use utoipa::ToSchema;
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{Json, Path};
+use super::schema::{ChosenStatus, EventType};
 use super::{AppState, Page};
 use crate::clock::rfc3339;
 use crate::domain::{self, WebhookStatus};
 use crate::registry::Entry;
-use super::schema::{ChosenStatus, EventType};
 use crate::service::{WebhookChanges, WebhookInput};
 
 /// A webhook to create. The seed's form is enough: `{"status": "active",
