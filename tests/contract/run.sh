@@ -64,6 +64,8 @@ call /v1/shops/contract/webhooks '{"name": "Orders", "callback_url": "http://127
 call /v1/shops/contract/events \
   "$(sed 's/"shop": "mirfaith"/"shop": "contract"/' examples/events/order.paid.json)" >/dev/null
 
+# Hypothesis (under schemathesis) keeps its files here rather than in ./.hypothesis.
+export HYPOTHESIS_STORAGE_DIRECTORY="$PWD/target/contract/hypothesis"
 started=$(date +%s)
 status=0
 "$KAIT_CONTRACT_VENV/bin/schemathesis" --config-file "$here/schemathesis.toml" --no-color \
