@@ -82,8 +82,9 @@ pub struct Webhook {
     plugin_version: Option<String>,
     /// For `http` webhooks, the Callback URL (`config.url`, secrets in it masked).
     callback_url: Option<String>,
-    /// The settings, secrets shown as `••••` and their last 4 characters.
-    #[schema(value_type = Object)]
+    /// The settings, secrets shown as `••••` and their last 4 characters; null
+    /// while its plugin resolves to no version (one that was deleted).
+    #[schema(value_type = Option<Object>)]
     config: Value,
     /// Since when every attempt has failed, if they have.
     failing_since: Option<String>,
