@@ -54,6 +54,9 @@ const ROUTES: &[(Method, &str, Body, [u16; 5])] = &[
     (Method::GET,    "/readyz",                               Empty,     [200, 200, 200, 200, 200]),
     (Method::GET,    "/metrics",                              Empty,     [200, 200, 200, 200, 200]),
     (Method::GET,    "/v1/openapi.json",                      Empty,     [200, 200, 200, 200, 200]),
+    // The seed's event types and the event format: nothing about any shop.
+    (Method::GET,    "/v1/event-types",                       Empty,     [200, 200, 200, 200, 200]),
+    (Method::GET,    "/v1/event-types/schema",                Empty,     [200, 200, 200, 200, 200]),
     // Shops: creating, listing and re-planning them is the platform's business;
     // a shop may change its own abandonment window.
     (Method::POST,   "/v1/shops",
@@ -80,6 +83,7 @@ const ROUTES: &[(Method, &str, Body, [u16; 5])] = &[
                                                               Empty,     [401, 401, 404, 200, 200]),
     (Method::POST,   "/v1/shops/{shop}/webhooks/{id}/test",
         Json(r#"{"type": "order.shipped"}"#),                            [401, 401, 404, 200, 200]),
+    (Method::POST,   "/v1/shops/{shop}/webhooks/{id}/test",   Empty,     [401, 401, 404, 200, 200]),
     // The delivery log.
     (Method::GET,    "/v1/shops/{shop}/webhooks/{id}/deliveries",
                                                               Empty,     [401, 401, 404, 200, 200]),

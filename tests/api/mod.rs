@@ -227,5 +227,6 @@ async fn plans_gate_webhooks_and_downgrades_pause_them() {
     assert_eq!(again["resumed_webhooks"], json!([]), "{again}");
 }
 
+mod contract;
 mod events;
 mod webhooks;

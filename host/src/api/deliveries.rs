@@ -8,8 +8,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
-use super::extract::{Json, Path, Query};
-use super::{AppState, Page};
+use super::extract::{Json, OptionalJson, Path, Query};
+use super::schema::EventType;
+use super::{AppState, Page, page_limit};
 use crate::clock::rfc3339;
 use crate::domain::{self, DeliveryPage, DeliveryStatus, ErrorKind, JsonText, Outcome};
 
@@ -109,23 +110,25 @@ impl From<domain::Delivery> for Delivery {
 pub struct DeliveryFilter {
     /// Only deliveries in this status.
     status: Option<DeliveryStatus>,
-    /// At most this many (default 50, at most 250).
+    /// At most this many (default 50; 1 to 250).
+    #[param(minimum = 1, maximum = 250)]
     limit: Option<usize>,
     /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
-/// Which sample event to test a webhook with.
-#[derive(Deserialize, ToSchema)]
+/// Which sample event to test a webhook with; the body may be left out.
+#[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct TestWebhook {
     /// The event type; default `order.paid`.
     #[serde(rename = "type")]
+    #[schema(value_type = Option<EventType>)]
     kind: Option<String>,
 }
 
 /// A webhook's deliveries, newest first.
-#[utoipa::path(get, path = "/v1/shops/{shop}/webhooks/{id}/deliveries", tag = "deliveries",
+#[utoipa::path(get, path = "/v1/shops/{shop}/webhooks/{id}/deliveries", operation_id = "list_deliveries", tag = "deliveries",
     params(("shop" = String, Path, description = "The shop's id"), ("id" = String, Path, description = "The webhook's id"), DeliveryFilter),
     responses((status = 200, body = Page<Delivery>), (status = 404, body = ErrorBody)))]
 pub async fn list(
@@ -137,7 +140,7 @@ pub async fn list(
     caller.reach(&shop)?;
     let page = DeliveryPage {
         status: filter.status,
-        limit: filter.limit,
+        limit: page_limit(filter.limit)?,
         cursor: filter.cursor,
     };
     let (data, next_cursor) = state.service.deliveries(&shop, &id, page).await?;
@@ -148,7 +151,7 @@ pub async fn list(
 }
 
 /// One delivery with all its attempts.
-#[utoipa::path(get, path = "/v1/shops/{shop}/deliveries/{id}", tag = "deliveries",
+#[utoipa::path(get, path = "/v1/shops/{shop}/deliveries/{id}", operation_id = "get_delivery", tag = "deliveries",
     params(("shop" = String, Path, description = "The shop's id"), ("id" = String, Path, description = "The delivery's id")),
     responses((status = 200, body = Delivery), (status = 404, body = ErrorBody)))]
 pub async fn get(
@@ -161,7 +164,7 @@ pub async fn get(
 }
 
 /// Makes a delivery due now, whatever its state (a dead one is replayed).
-#[utoipa::path(post, path = "/v1/shops/{shop}/deliveries/{id}/retry", tag = "deliveries",
+#[utoipa::path(post, path = "/v1/shops/{shop}/deliveries/{id}/retry", operation_id = "retry_delivery", tag = "deliveries",
     params(("shop" = String, Path, description = "The shop's id"), ("id" = String, Path, description = "The delivery's id")),
     responses((status = 202, body = Delivery), (status = 404, body = ErrorBody)))]
 pub async fn retry(
@@ -176,15 +179,16 @@ pub async fn retry(
 
 /// Runs the webhook's plugin on a sample event of the chosen type, delivers it
 /// now, and answers with the delivery and its attempt. Failed tests are retried
-/// like any delivery.
-#[utoipa::path(post, path = "/v1/shops/{shop}/webhooks/{id}/test", tag = "deliveries", request_body = TestWebhook,
+/// like any delivery. The body may be left out (no content type needed then).
+#[utoipa::path(post, path = "/v1/shops/{shop}/webhooks/{id}/test", operation_id = "test_webhook", tag = "deliveries",
+    request_body(content = Option<TestWebhook>, description = "Optional: which sample", content_type = "application/json"),
     params(("shop" = String, Path, description = "The shop's id"), ("id" = String, Path, description = "The webhook's id")),
     responses((status = 200, body = Delivery), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn test(
     State(state): State<AppState>,
     caller: Caller,
     Path((shop, id)): Path<(String, String)>,
-    Json(body): Json<TestWebhook>,
+    OptionalJson(body): OptionalJson<TestWebhook>,
 ) -> Result<Json<Delivery>, ApiError> {
     caller.reach(&shop)?;
     let delivery = state.service.test_webhook(&shop, &id, body.kind).await?;

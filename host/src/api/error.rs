@@ -159,6 +159,16 @@ impl From<PathRejection> for ApiError {
     }
 }
 
+/// A known route called with a method it does not answer: the error format,
+/// and (added by axum's router) `Allow` with the methods it does answer.
+pub async fn method_not_allowed(method: axum::http::Method) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("this route does not answer {method}; the Allow header lists what it does"),
+    )
+}
+
 /// Unknown routes get the error format too.
 pub async fn fallback() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use super::AppState;
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
+use super::event_types::Event;
 use super::extract::{Json, Path};
 use crate::domain;
 
@@ -57,14 +58,16 @@ impl From<domain::Ingested> for Ingested {
 /// Accepts an event for the shop. The same `id` twice answers with the first
 /// result (`duplicate: true`) and creates nothing. A missing `id` is derived from
 /// the event's content, so an identical retry is also recognised.
-#[utoipa::path(post, path = "/v1/shops/{shop}/events", tag = "events",
+#[utoipa::path(post, path = "/v1/shops/{shop}/events", operation_id = "ingest_event", tag = "events",
     params(("shop" = String, Path, description = "The shop's id")),
-    request_body(content = Object, description = "An event: {id?, type, shop, occurred_at, data: {checkout}}"),
+    request_body(content = Event, description = "An event: {id?, type, shop, occurred_at, data: {checkout}}; \
+        any content type (the body is read as JSON). The checkout's fields: GET /v1/event-types/schema"),
     responses(
         (status = 202, body = Ingested, description = "Stored, with its deliveries"),
-        (status = 400, body = ErrorBody, description = "Malformed JSON"),
+        (status = 400, body = ErrorBody, description = "Not JSON, not UTF-8, or not the event's shape"),
         (status = 413, body = ErrorBody, description = "Larger than 256 KiB"),
-        (status = 422, body = ErrorBody, description = "Not a valid event")))]
+        (status = 422, body = ErrorBody, description = "Not a valid event: `unknown_event_type`, `missing_checkout`, \
+            `invalid_occurred_at`, `invalid_event_id`, `shop_mismatch` (the event names another shop)")))]
 pub async fn ingest(
     State(state): State<AppState>,
     caller: Caller,

@@ -8,8 +8,10 @@ pub mod auth;
 mod deliveries;
 mod dry_run;
 pub mod error;
+mod event_types;
 mod events;
 mod extract;
+mod openapi;
 mod ops;
 mod plugins;
 mod portal;
@@ -22,8 +24,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::get;
 use serde::Serialize;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -47,49 +48,25 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "Kait", description = "The webhook engine: shops, webhooks, events and the delivery log."),
-    modifiers(&BearerKeys),
-    tags(
-        (name = "shops", description = "Shops and their plans (admin)"),
-        (name = "webhooks", description = "A shop's webhooks (Settings → Webhooks)"),
-        (name = "events", description = "Ingest"),
-        (name = "deliveries", description = "The delivery log"),
-        (name = "plugins", description = "A shop's plugins: upload, versions, dry run"),
-        (name = "operations", description = "Health and metrics"),
-    )
-)]
-struct ApiDoc;
+/// The most items a page may hold.
+const MAX_PAGE: usize = 250;
 
-struct BearerKeys;
-
-impl Modify for BearerKeys {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "key",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("The admin key, or a shop's key"))
-                    .build(),
-            ),
-        );
-        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
-            "key",
-            Vec::<String>::new(),
-        )]);
+/// `limit` as asked, refused unless it is 1 to 250 (`invalid_limit`): the
+/// document says so, and a silently different page size would surprise.
+fn page_limit(asked: Option<usize>) -> Result<Option<usize>, error::ApiError> {
+    match asked {
+        Some(n) if !(1..=MAX_PAGE).contains(&n) => Err(error::ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "invalid_limit",
+            format!("limit must be 1 to {MAX_PAGE}; {n} asked"),
+        )),
+        _ => Ok(asked),
     }
 }
 
-/// The API's router and its OpenAPI document.
-pub fn router(service: Arc<Service>, admin_hash: String) -> Router {
-    let state = AppState {
-        service,
-        admin_hash,
-    };
-    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+/// The API's routes and the document utoipa builds from them.
+fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(shops::create, shops::list))
         .routes(routes!(shops::get, shops::update))
         .routes(routes!(portal::create))
@@ -107,11 +84,27 @@ pub fn router(service: Arc<Service>, admin_hash: String) -> Router {
         .routes(routes!(plugins::get, plugins::delete))
         .routes(routes!(dry_run::dry_run))
         .routes(routes!(events::ingest))
+        .routes(routes!(event_types::list))
+        .routes(routes!(event_types::schema))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))
-        .split_for_parts();
-    let document = Arc::new(openapi);
+        .split_for_parts()
+}
+
+/// The OpenAPI document as `/v1/openapi.json` serves it.
+pub fn document() -> serde_json::Value {
+    openapi::complete(parts().1)
+}
+
+/// The API's router and its OpenAPI document.
+pub fn router(service: Arc<Service>, admin_hash: String) -> Router {
+    let state = AppState {
+        service,
+        admin_hash,
+    };
+    let (router, openapi) = parts();
+    let document = Arc::new(openapi::complete(openapi));
     router
         .route(
             "/v1/openapi.json",
@@ -120,6 +113,8 @@ pub fn router(service: Arc<Service>, admin_hash: String) -> Router {
                 async move { axum::Json(document.as_ref().clone()) }
             }),
         )
+        // After every route: it applies to the routes registered before it.
+        .method_not_allowed_fallback(error::method_not_allowed)
         .fallback(error::fallback)
         .with_state(state)
 }

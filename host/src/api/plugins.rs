@@ -76,7 +76,7 @@ async fn shop_reached(state: &AppState, caller: &Caller, shop: &str) -> Result<(
 }
 
 /// The plugins a shop can use: the built-ins, then its own.
-#[utoipa::path(get, path = "/v1/shops/{shop}/plugins", tag = "plugins",
+#[utoipa::path(get, path = "/v1/shops/{shop}/plugins", operation_id = "list_plugins", tag = "plugins",
     params(("shop" = String, Path, description = "The shop's id")),
     responses((status = 200, body = Page<PluginSummary>), (status = 404, body = ErrorBody)))]
 pub async fn list(
@@ -110,7 +110,7 @@ pub async fn list(
 /// Uploads a version: the body is the component (`application/wasm`). It is checked
 /// (a `kait:plugin` transformer importing only WASI 0.2 and `kait:plugin/host`) and
 /// compiled now. The same bytes again answer 200 with the version already kept.
-#[utoipa::path(post, path = "/v1/shops/{shop}/plugins/{name}/versions", tag = "plugins",
+#[utoipa::path(post, path = "/v1/shops/{shop}/plugins/{name}/versions", operation_id = "upload_plugin_version", tag = "plugins",
     params(("shop" = String, Path, description = "The shop's id"), ("name" = String, Path, description = "The plugin's name")),
     request_body(content = Vec<u8>, content_type = "application/wasm", description = "The component, at most 32 MiB"),
     responses(
@@ -150,7 +150,7 @@ pub async fn upload(
 }
 
 /// A plugin's versions, oldest first.
-#[utoipa::path(get, path = "/v1/shops/{shop}/plugins/{name}/versions", tag = "plugins",
+#[utoipa::path(get, path = "/v1/shops/{shop}/plugins/{name}/versions", operation_id = "list_plugin_versions", tag = "plugins",
     params(("shop" = String, Path, description = "The shop's id"), ("name" = String, Path, description = "The plugin's name")),
     responses((status = 200, body = Page<PluginVersion>), (status = 404, body = ErrorBody)))]
 pub async fn versions(
@@ -167,7 +167,7 @@ pub async fn versions(
 }
 
 /// One version.
-#[utoipa::path(get, path = "/v1/shops/{shop}/plugins/{name}/versions/{version}", tag = "plugins",
+#[utoipa::path(get, path = "/v1/shops/{shop}/plugins/{name}/versions/{version}", operation_id = "get_plugin_version", tag = "plugins",
     params(("shop" = String, Path, description = "The shop's id"), ("name" = String, Path, description = "The plugin's name"),
         ("version" = String, Path, description = "A version id, or `latest`")),
     responses((status = 200, body = PluginVersion), (status = 404, body = ErrorBody)))]
@@ -183,7 +183,7 @@ pub async fn get(
 
 /// Deletes a version no webhook uses. A webhook uses a version it names, and the
 /// latest version when it follows `@latest`; the refusal (409) names them.
-#[utoipa::path(delete, path = "/v1/shops/{shop}/plugins/{name}/versions/{version}", tag = "plugins",
+#[utoipa::path(delete, path = "/v1/shops/{shop}/plugins/{name}/versions/{version}", operation_id = "delete_plugin_version", tag = "plugins",
     params(("shop" = String, Path, description = "The shop's id"), ("name" = String, Path, description = "The plugin's name"),
         ("version" = String, Path, description = "A version id")),
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody),

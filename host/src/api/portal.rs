@@ -25,7 +25,7 @@ pub struct PortalLink {
 /// Makes a one-time link into the shop's Settings → Webhooks page. It expires
 /// unused after `portal_link_ttl` (10 minutes) and opens a session of at most
 /// `session_ttl` (12 hours), scoped to this shop.
-#[utoipa::path(post, path = "/v1/shops/{shop}/portal-sessions", tag = "shops",
+#[utoipa::path(post, path = "/v1/shops/{shop}/portal-sessions", operation_id = "create_portal_session", tag = "shops",
     params(("shop" = String, Path, description = "The shop's id")),
     responses((status = 201, body = PortalLink), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn create(

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{Json, Path, Query};
-use super::{AppState, Page};
+use super::{AppState, Page, page_limit};
 use crate::clock::rfc3339;
 use crate::domain::{self, Plan};
 
@@ -44,8 +44,11 @@ impl From<domain::Shop> for Shop {
 #[serde(deny_unknown_fields)]
 pub struct CreateShop {
     /// The platform's id for the shop: 1–64 of a-z, 0-9, `-` and `_`.
+    #[schema(min_length = 1, max_length = 64)]
     id: String,
-    /// Display name.
+    /// Display name: 1–200 characters, not all spaces, no control characters;
+    /// kept trimmed.
+    #[schema(min_length = 1, max_length = 200)]
     name: String,
     /// Subscription plan.
     plan: Plan,
@@ -67,6 +70,7 @@ pub struct UpdateShop {
     plan: Option<Plan>,
     /// Minutes after a checkout starts before Kait emits `checkout.abandoned`:
     /// 5 to 10080 (7 days). The shop itself may change it.
+    #[schema(minimum = 5, maximum = 10080)]
     abandonment_window_minutes: Option<u64>,
 }
 
@@ -89,13 +93,15 @@ pub struct PlanChanged {
 pub struct ShopPage {
     /// The `next_cursor` of the previous page.
     cursor: Option<String>,
-    /// At most this many (default 50, at most 250).
+    /// At most this many (default 50; 1 to 250).
+    #[param(minimum = 1, maximum = 250)]
     limit: Option<usize>,
 }
 
 /// Creates a shop (admin).
-#[utoipa::path(post, path = "/v1/shops", tag = "shops", request_body = CreateShop,
-    responses((status = 201, body = CreatedShop), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/v1/shops", operation_id = "create_shop", tag = "shops", request_body = CreateShop,
+    responses((status = 201, body = CreatedShop), (status = 403, body = ErrorBody, description = "Not the admin key"),
+        (status = 409, body = ErrorBody, description = "A shop with this id exists"), (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -114,15 +120,19 @@ pub async fn create(
 }
 
 /// Lists shops (admin).
-#[utoipa::path(get, path = "/v1/shops", tag = "shops", params(ShopPage),
-    responses((status = 200, body = Page<Shop>)))]
+#[utoipa::path(get, path = "/v1/shops", operation_id = "list_shops", tag = "shops", params(ShopPage),
+    responses((status = 200, body = Page<Shop>), (status = 400, body = ErrorBody, description = "`limit` is not 1 to 250"),
+        (status = 403, body = ErrorBody, description = "Not the admin key")))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Query(page): Query<ShopPage>,
 ) -> Result<Json<Page<Shop>>, ApiError> {
     caller.admin()?;
-    let (shops, next_cursor) = state.service.shops(page.cursor, page.limit).await?;
+    let (shops, next_cursor) = state
+        .service
+        .shops(page.cursor, page_limit(page.limit)?)
+        .await?;
     Ok(Json(Page {
         data: shops.into_iter().map(Shop::from).collect(),
         next_cursor,
@@ -130,7 +140,7 @@ pub async fn list(
 }
 
 /// One shop (admin, or the shop itself).
-#[utoipa::path(get, path = "/v1/shops/{shop}", tag = "shops",
+#[utoipa::path(get, path = "/v1/shops/{shop}", operation_id = "get_shop", tag = "shops",
     params(("shop" = String, Path, description = "The shop's id")),
     responses((status = 200, body = Shop), (status = 404, body = ErrorBody)))]
 pub async fn get(
@@ -144,9 +154,10 @@ pub async fn get(
 
 /// Changes a shop: its plan (admin; a plan without webhooks pauses the shop's
 /// active webhooks) and its abandonment window (admin or the shop).
-#[utoipa::path(patch, path = "/v1/shops/{shop}", tag = "shops", request_body = UpdateShop,
+#[utoipa::path(patch, path = "/v1/shops/{shop}", operation_id = "update_shop", tag = "shops", request_body = UpdateShop,
     params(("shop" = String, Path, description = "The shop's id")),
-    responses((status = 200, body = PlanChanged), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = PlanChanged), (status = 403, body = ErrorBody, description = "A shop key changing the plan"),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,

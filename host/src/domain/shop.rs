@@ -142,15 +142,17 @@ impl ShopId {
     }
 }
 
-/// A shop's display name: 1–200 bytes once trimmed.
+/// A shop's display name: at most 200 characters, not all spaces, kept trimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShopName(String);
 
 impl ShopName {
-    /// Checks and trims a name (`invalid_name`).
+    /// Checks and trims a name (`invalid_name`). Characters, not bytes, counted
+    /// as sent, as the message and the API's document (`maxLength`) say.
     pub fn parse(name: &str) -> Result<Self, Refused> {
+        let long = name.chars().count() > 200;
         let name = name.trim();
-        if name.is_empty() || name.chars().any(char::is_control) || name.len() > 200 {
+        if name.is_empty() || name.chars().any(char::is_control) || long {
             return Err(Refused::invalid(
                 "invalid_name",
                 "name must be 1-200 characters, none of them control characters",

@@ -39,15 +39,18 @@ impl WebhookStatus {
     }
 }
 
-/// The merchant's name for a webhook: 1–100 characters once trimmed.
+/// The merchant's name for a webhook: at most 100 characters, not all spaces,
+/// kept trimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookName(String);
 
 impl WebhookName {
-    /// Checks and trims a name (`invalid_name`).
+    /// Checks and trims a name (`invalid_name`). The length is counted as sent, so
+    /// the API's document can state it (`maxLength`).
     pub fn parse(name: &str) -> Result<Self, Refused> {
+        let long = name.chars().count() > 100;
         let name = name.trim();
-        if name.is_empty() || name.chars().any(char::is_control) || name.chars().count() > 100 {
+        if name.is_empty() || name.chars().any(char::is_control) || long {
             return Err(Refused::invalid(
                 "invalid_name",
                 "name must be 1-100 characters, none of them control characters",

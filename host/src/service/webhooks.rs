@@ -1,6 +1,8 @@
 //! Webhooks: the Settings → Webhooks page's operations. A configuration is checked
 //! by the plugin's own `validate-config`; secrets left out of an update (or sent
-//! back masked) keep their values; the signing secret is made here.
+//! back masked) keep their values; the signing secret is made here. The seed's
+//! form (Status, Name, Callback URL) is the `http` plugin with `config.url`:
+//! [`WebhookInput::with_callback_url`] folds a Callback URL into that config.
 
 use std::sync::Arc;
 
@@ -39,6 +41,67 @@ pub struct WebhookChanges {
     pub plugin: Option<String>,
     /// New settings; secrets left out or masked keep their values.
     pub config: Option<Value>,
+}
+
+impl WebhookInput {
+    /// The plugin a webhook uses when it names none: the seed's form has only a
+    /// Callback URL, which is this built-in's `config.url` (built-ins shadow
+    /// uploads, so the name is enough).
+    pub const CALLBACK_PLUGIN: &str = "http";
+
+    /// The input with the seed's Callback URL as its config's `url`. Refused when
+    /// the plugin is not `http` (`callback_url_not_http`), when the config is not
+    /// an object, or when its `url` says something else (`callback_url_conflict`).
+    pub fn with_callback_url(mut self, callback_url: Option<String>) -> Result<Self, Refused> {
+        self.config = callback_config(&self.plugin, self.config, callback_url)?;
+        Ok(self)
+    }
+}
+
+/// Whether `plugin`, as a webhook or a request names it, is the `http` built-in.
+pub(super) fn is_callback_plugin(plugin: &str) -> bool {
+    PluginRef::parse(plugin).is_ok_and(|r| r.name.as_str() == WebhookInput::CALLBACK_PLUGIN)
+}
+
+/// `config` with `callback_url` (if any) as its `url`; see
+/// [`WebhookInput::with_callback_url`].
+fn callback_config(
+    plugin: &str,
+    mut config: Value,
+    callback_url: Option<String>,
+) -> Result<Value, Refused> {
+    let Some(url) = callback_url else {
+        return Ok(config);
+    };
+    if !is_callback_plugin(plugin) {
+        return Err(Refused::invalid(
+            "callback_url_not_http",
+            format!(
+                "callback_url is the http plugin's config.url; plugin {plugin} takes its destination in config"
+            ),
+        ));
+    }
+    let Some(fields) = config.as_object_mut() else {
+        return Err(Refused::invalid(
+            "invalid_config",
+            "config must be a JSON object",
+        ));
+    };
+    match fields.get("url") {
+        Some(Value::String(given)) if *given == url => {}
+        None => {
+            fields.insert("url".into(), Value::String(url));
+        }
+        Some(other) => {
+            return Err(Refused::invalid(
+                "callback_url_conflict",
+                format!(
+                    "callback_url and config.url differ ({url:?} and {other}); send one of them"
+                ),
+            ));
+        }
+    }
+    Ok(config)
 }
 
 impl Service {
@@ -175,6 +238,38 @@ impl Service {
         }
         let webhook = self.save(webhook).await?;
         Ok((webhook, entry))
+    }
+
+    /// `changes` with the Callback URL folded into the config the webhook will
+    /// have: the config sent, else the stored one when the plugin stays the same
+    /// (so the rest of it is kept), else `{}`. See [`WebhookInput::with_callback_url`].
+    pub async fn with_callback_url(
+        &self,
+        shop: &str,
+        id: &str,
+        mut changes: WebhookChanges,
+        callback_url: Option<String>,
+    ) -> Result<WebhookChanges, Error> {
+        if callback_url.is_none() {
+            return Ok(changes);
+        }
+        let webhook = self.webhook(shop, id).await?;
+        let plugin = (changes.plugin.clone()).unwrap_or_else(|| webhook.plugin.to_string());
+        let same_plugin = PluginRef::parse(&plugin).is_ok_and(|r| r.name == webhook.plugin.name);
+        let base = match changes.config.take() {
+            Some(config) => config,
+            // The stored URL is the one being replaced, not a second opinion.
+            None if same_plugin => {
+                let mut stored: Value = serde_json::from_str(&webhook.config).unwrap_or_default();
+                if let Some(fields) = stored.as_object_mut() {
+                    fields.remove("url");
+                }
+                stored
+            }
+            None => Value::Object(Default::default()),
+        };
+        changes.config = Some(callback_config(&plugin, base, callback_url)?);
+        Ok(changes)
     }
 
     /// Pauses (holding its waiting deliveries) or resumes (releasing them) a
