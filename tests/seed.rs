@@ -34,11 +34,13 @@ async fn a_telegram_link_with_parameters_is_a_callback_url() {
         .webhook(
             "mirfaith",
             &key,
-            json!({"name": "Telegram link", "events": ["order.paid"], "plugin": "http",
-                   "config": {"url": url, "method": "GET"}}),
+            json!({"status": "active", "name": "Telegram link", "events": ["order.paid"],
+                   "callback_url": url, "config": {"method": "GET"}}),
         )
         .await;
-    let shown = hook["config"]["url"].as_str().unwrap();
+    assert_eq!(hook["plugin"], "http", "the seed's form is the http plugin's");
+    let shown = hook["callback_url"].as_str().unwrap();
+    assert_eq!(hook["config"]["url"], shown);
     assert!(
         shown.starts_with("https://api.telegram.org/bot••••oken/sendMessage?chat_id="),
         "the token typed into the URL is masked: {shown}"
