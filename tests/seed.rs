@@ -38,7 +38,10 @@ async fn a_telegram_link_with_parameters_is_a_callback_url() {
                    "callback_url": url, "config": {"method": "GET"}}),
         )
         .await;
-    assert_eq!(hook["plugin"], "http", "the seed's form is the http plugin's");
+    assert_eq!(
+        hook["plugin"], "http",
+        "the seed's form is the http plugin's"
+    );
     let shown = hook["callback_url"].as_str().unwrap();
     assert_eq!(hook["config"]["url"], shown);
     assert!(
