@@ -8,6 +8,7 @@ mod bench_plugin;
 mod bench_registry;
 mod bench_timers;
 mod events;
+mod listen;
 mod plugin;
 mod serve;
 mod upload;
@@ -37,6 +38,8 @@ enum Command {
     Events(events::Command),
     /// Run the webhook service: API and delivery workers.
     Serve(serve::Serve),
+    /// A local receiver: prints each request, checks its signature, answers a status.
+    Listen(listen::Listen),
     /// Load test: a server, a local receiver and concurrent producers; prints
     /// throughput and ingest-to-delivery latency.
     Bench(bench::Bench),
@@ -63,6 +66,7 @@ pub fn main() -> ExitCode {
         Command::Plugin(command) => plugin::run(command),
         Command::Events(command) => events::run(command),
         Command::Serve(args) => serve::run(args),
+        Command::Listen(args) => listen::run(args),
         Command::Bench(args) => bench::run(args),
         Command::BenchTimers(args) => bench_timers::run(args),
         Command::BenchPlugin(args) => bench_plugin::run(args),
