@@ -24,6 +24,7 @@ mod instances;
 mod layers;
 mod listen;
 mod loading;
+mod output;
 mod page;
 mod plugins;
 mod redirects;

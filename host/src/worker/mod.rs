@@ -121,7 +121,10 @@ impl Pipeline {
                 Some((ErrorKind::Skipped, reason)),
                 unsent(),
             ),
-            Verdict::Failed { kind, error, .. } => (Outcome::Failed, Some((kind, error)), unsent()),
+            Verdict::Failed { kind, error, .. } => {
+                let error = with_output(error, &planned.output);
+                (Outcome::Failed, Some((kind, error)), unsent())
+            }
             Verdict::Send(requests) => {
                 let signing = (keys.as_slice(), now / 1000);
                 let done = &claimed.done_requests;
@@ -321,4 +324,23 @@ async fn until_next_due(pipeline: &Pipeline) -> Duration {
         }
         _ => most,
     }
+}
+
+/// Most bytes of what a failing plugin printed that its attempt keeps.
+const OUTPUT_EXCERPT: usize = 2048;
+
+/// A plugin failure with the end of what the plugin printed, so an exception a
+/// JavaScript or Python component printed before trapping shows in the delivery
+/// log (a Rust panic's message is already in the error).
+fn with_output(error: String, output: &str) -> String {
+    let output = output.trim();
+    if output.is_empty() || error.contains(output) {
+        return error;
+    }
+    let mut start = output.len().saturating_sub(OUTPUT_EXCERPT);
+    while !output.is_char_boundary(start) {
+        start += 1;
+    }
+    let cut = if start > 0 { "…" } else { "" };
+    format!("{error}; the plugin printed: {cut}{}", &output[start..])
 }

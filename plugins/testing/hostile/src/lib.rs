@@ -131,6 +131,12 @@ impl Guest for Hostile {
                 std::env::args().count()
             ),
             "panic" => panic!("hostile guest panicked on purpose"),
+            "throw" => {
+                // What a JavaScript or Python component does on an uncaught
+                // exception: print it, then trap without a Rust panic message.
+                eprintln!("Error: the order has no items\n    at transform (app.js:12:9)");
+                std::process::abort()
+            }
             "logs" => {
                 for i in 0..1_000 {
                     kait_pdk::log::info(&format!("line {i}"));
