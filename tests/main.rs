@@ -29,6 +29,7 @@ mod page;
 mod plugins;
 mod redirects;
 mod registry;
+mod remote_cli;
 mod rotation;
 mod sandbox;
 mod secrets;

@@ -10,7 +10,9 @@ mod bench_timers;
 mod events;
 mod listen;
 mod plugin;
+mod remote;
 mod serve;
+mod trigger;
 mod upload;
 
 use std::process::ExitCode;
@@ -40,6 +42,8 @@ enum Command {
     Serve(serve::Serve),
     /// A local receiver: prints each request, checks its signature, answers a status.
     Listen(listen::Listen),
+    /// Send the sample event of a type, with a fresh id, to a shop (or one webhook).
+    Trigger(trigger::Trigger),
     /// Load test: a server, a local receiver and concurrent producers; prints
     /// throughput and ingest-to-delivery latency.
     Bench(bench::Bench),
@@ -67,6 +71,7 @@ pub fn main() -> ExitCode {
         Command::Events(command) => events::run(command),
         Command::Serve(args) => serve::run(args),
         Command::Listen(args) => listen::run(args),
+        Command::Trigger(args) => trigger::run(args),
         Command::Bench(args) => bench::run(args),
         Command::BenchTimers(args) => bench_timers::run(args),
         Command::BenchPlugin(args) => bench_plugin::run(args),
