@@ -9,6 +9,7 @@ use std::process::Command;
 use reqwest::StatusCode;
 use serde_json::json;
 
+use crate::common;
 use crate::server::{ApiCalls as _, Kait, Receiver, event};
 
 const CONTENT: &str = "**order.paid** · order 1262140\n\
@@ -33,6 +34,11 @@ fn build(example: &str) -> Vec<u8> {
 
 async fn delivers_the_message(example: &str) {
     let bytes = build(example);
+    // Every sample fits well within the default instruction budget.
+    let runtime = common::runtime();
+    let plugin = runtime.load(&bytes).expect("the example loads");
+    let config = r#"{"url":"https://example.com/hook"}"#;
+    common::fuel_on_every_sample(&runtime, &plugin, config);
     let kait = Kait::start(&[("KAIT_PLUGIN_DEADLINE", "5s")]);
     let mut receiver = Receiver::start().await;
     let key = kait.shop("acme", "premium").await;

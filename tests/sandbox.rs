@@ -63,6 +63,90 @@ fn an_infinite_loop_is_stopped_at_the_deadline() {
     assert_still_healthy(&runtime, &plugin);
 }
 
+/// The loop below must stop by fuel, long before this backstop.
+const FUEL_BUDGET: u64 = 20_000_000;
+
+/// A fresh instance for every call, so each measurement starts from the same state.
+fn fuel_runtime() -> Runtime {
+    let mut config = common::config();
+    config.limits.fuel = FUEL_BUDGET;
+    config.limits.deadline = Duration::from_secs(60);
+    config.reuse.fresh_every_call = true;
+    Runtime::new(config).expect("runtime starts")
+}
+
+/// Fuel consumed by an endless loop (stopped by the budget) and by a normal call.
+fn fuel_figures(runtime: &Runtime, plugin: &Plugin) -> (u64, u64) {
+    let stopped = run(runtime, plugin, "loop");
+    assert_limit(&stopped, Limit::Fuel);
+    let message = stopped.result.as_ref().unwrap_err().to_string();
+    assert!(
+        message.contains(&format!("instruction budget of {FUEL_BUDGET} fuel")),
+        "{message}"
+    );
+    let normal = run(runtime, plugin, "ok");
+    let normal_fuel = normal.fuel;
+    assert!(
+        normal_fuel > 0 && normal_fuel < FUEL_BUDGET,
+        "{normal_fuel}"
+    );
+    assert_eq!(skip_reason(normal), "ok");
+    (stopped.fuel, normal_fuel)
+}
+
+#[test]
+fn an_infinite_loop_is_stopped_by_fuel_at_the_same_point_quiet_or_loaded() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let runtime = fuel_runtime();
+    let plugin = hostile(&runtime);
+    let quiet = fuel_figures(&runtime, &plugin);
+    assert!(quiet.0 >= FUEL_BUDGET, "{quiet:?}");
+
+    // Load: more spinning threads than cores, for the whole second measurement.
+    let stop = Arc::new(AtomicBool::new(false));
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let burners: Vec<_> = (0..cores * 2)
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut x = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+                }
+            })
+        })
+        .collect();
+    let loaded = fuel_figures(&runtime, &plugin);
+    stop.store(true, Ordering::Relaxed);
+    for burner in burners {
+        burner.join().unwrap();
+    }
+    println!("fuel (loop, normal call): quiet {quiet:?}, loaded {loaded:?}");
+    assert_eq!(quiet, loaded, "(loop, normal call) fuel, quiet vs loaded");
+    assert_still_healthy(&runtime, &plugin);
+}
+
+#[test]
+fn the_builtins_use_under_a_tenth_of_the_default_fuel_on_every_sample() {
+    let runtime = common::runtime();
+    for (name, bytes) in [
+        ("telegram", kait::builtin::TELEGRAM),
+        ("sheets", kait::builtin::SHEETS),
+        ("http", kait::builtin::HTTP),
+    ] {
+        let file = format!(
+            "{}/../examples/configs/{name}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&file).unwrap();
+        let config = serde_json::from_str::<serde_json::Value>(&text).unwrap();
+        let plugin = runtime.load(bytes).unwrap();
+        common::fuel_on_every_sample(&runtime, &plugin, &config.to_string());
+    }
+}
+
 #[test]
 fn memory_growth_past_the_cap_is_refused() {
     let runtime = common::runtime();

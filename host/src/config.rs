@@ -76,6 +76,9 @@ pub struct ServeConfig {
     /// Longest a plugin call may run before it is stopped.
     #[serde(with = "humantime_serde")]
     pub plugin_deadline: Duration,
+    /// Instruction budget (wasmtime fuel) of one plugin call; unlike the deadline
+    /// it does not depend on the machine's load. 0 turns fuel metering off.
+    pub plugin_fuel: u64,
     /// Largest plugin component a shop may upload.
     pub max_plugin_bytes: usize,
     /// Longest the compile of an uploaded component may take.
@@ -138,6 +141,7 @@ impl Default for ServeConfig {
             google_token_url: None,
             shutdown_grace: Duration::from_secs(30),
             plugin_deadline: Duration::from_millis(100),
+            plugin_fuel: crate::runtime::DEFAULT_FUEL,
             max_plugin_bytes: 32 * 1024 * 1024,
             plugin_compile_timeout: Duration::from_secs(120),
             plugins: BTreeMap::new(),
@@ -309,6 +313,7 @@ mod tests {
                     r#"{ "https://api.telegram.org" = "http://127.0.0.1:9" }"#,
                 ),
                 ("KAIT_PLUGIN_DEADLINE", "2s"),
+                ("KAIT_PLUGIN_FUEL", "5000000"),
                 ("KAIT_ROTATION_OVERLAP", "1h"),
                 ("KAIT_CACHE_DIR_UNRELATED", "x"),
                 ("PATH", "/bin"),
@@ -317,6 +322,7 @@ mod tests {
         .unwrap();
         assert_eq!(config.workers, 3);
         assert_eq!(config.plugin_deadline, Duration::from_secs(2));
+        assert_eq!(config.plugin_fuel, 5_000_000);
         assert_eq!(config.rotation_overlap, Duration::from_secs(3600));
         assert_eq!(config.listen.port(), 0);
         assert_eq!(

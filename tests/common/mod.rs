@@ -27,10 +27,12 @@ pub fn config() -> RuntimeConfig {
     config
 }
 
-/// A runtime whose calls stop after `deadline`.
+/// A runtime whose calls stop after `deadline`, with metering on but a fuel budget
+/// no call reaches, so the deadline is what stops them.
 pub fn runtime_with_deadline(deadline: std::time::Duration) -> Runtime {
     let mut config = config();
     config.limits.deadline = deadline;
+    config.limits.fuel = 1 << 60;
     Runtime::new(config).expect("runtime starts")
 }
 
@@ -53,4 +55,28 @@ pub fn event(id: &str, shop: &str) -> Event {
         occurred_at: "2021-03-03T22:58:32+08:00".into(),
         payload: r#"{"checkout":{"id":1}}"#.into(),
     }
+}
+
+/// Transforms every sample event with `plugin` under the default fuel budget and
+/// checks each call succeeds using under a tenth of it, on a fresh instance
+/// (instantiation included) and on a warm one. Returns the largest use.
+pub fn fuel_on_every_sample(runtime: &Runtime, plugin: &Plugin, config: &str) -> u64 {
+    use kait::runtime::DEFAULT_FUEL;
+    assert_eq!(runtime.limits().fuel, DEFAULT_FUEL);
+    let mut most = 0;
+    for kind in kait::events::TYPES {
+        let event = kait::events::parse(kait::events::sample(kind).unwrap()).unwrap();
+        for _ in 0..2 {
+            let called = runtime.transform(plugin, &event, config);
+            assert!(called.result.is_ok(), "{kind}: {:?}", called.result);
+            assert!(called.fuel > 0, "{kind}: metering is on");
+            assert!(
+                called.fuel < DEFAULT_FUEL / 10,
+                "{kind}: {} of {DEFAULT_FUEL}",
+                called.fuel
+            );
+            most = most.max(called.fuel);
+        }
+    }
+    most
 }

@@ -8,7 +8,10 @@
 //! - first call: the first `transform` in that second runtime (instantiation and
 //!   first touch of the code included);
 //! - per event, fresh instance: `transform` with `Reuse { fresh_every_call: true }`;
-//! - per event, warm: `transform` with the default reuse (instances kept warm).
+//! - per event, warm: `transform` with the default reuse (instances kept warm);
+//! - fuel: what the first call (instantiation included) and a warm call consume,
+//!   against the budget (`--fuel`, default the service's; 0 measures with fuel
+//!   metering off, to see what metering costs).
 //!
 //! It prints one table row and one JSON line; it checks that every call succeeds,
 //! but asserts nothing about time.
@@ -17,7 +20,7 @@
 //! cargo build --release -p kait
 //! target/release/kait bench-plugin --plugin examples/rust-transformer/transformer.wasm \
 //!   [--event examples/events/order.paid.json] [--config '{"url":"https://example.com/hook"}'] \
-//!   [--calls 200]
+//!   [--calls 200] [--fuel 0]
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -28,7 +31,7 @@ use clap::Args;
 use serde_json::json;
 
 use kait::events;
-use kait::runtime::{Action, Event, Plugin, Reuse, Runtime, RuntimeConfig};
+use kait::runtime::{Action, DEFAULT_FUEL, Event, Limits, Plugin, Reuse, Runtime, RuntimeConfig};
 
 use super::bench::Scratch;
 
@@ -55,6 +58,9 @@ pub struct BenchPlugin {
     /// Transform calls measured for each per-event figure.
     #[arg(long, default_value_t = 200)]
     calls: usize,
+    /// Instruction budget per call; 0 runs with fuel metering off.
+    #[arg(long, default_value_t = DEFAULT_FUEL)]
+    fuel: u64,
 }
 
 pub fn run(args: BenchPlugin) -> Result<()> {
@@ -71,6 +77,10 @@ pub fn run(args: BenchPlugin) -> Result<()> {
         Runtime::new(RuntimeConfig {
             cache_dir: Some(cache.clone()),
             reuse,
+            limits: Limits {
+                fuel: args.fuel,
+                ..Limits::default()
+            },
             ..RuntimeConfig::default()
         })
     };
@@ -92,7 +102,9 @@ pub fn run(args: BenchPlugin) -> Result<()> {
         eprintln!("note: the second load compiled again; the cache was not used");
     }
     let (action, first) = timed(|| call(&warm, &plugin, &event, &config));
-    let outcome = describe(&action?);
+    let (action, first_fuel) = action?;
+    let outcome = describe(&action);
+    let (_, warm_fuel) = call(&warm, &plugin, &event, &config)?;
     let warm_calls = repeat(&warm, &plugin, &event, &config, args.calls)?;
     drop((plugin, warm));
 
@@ -107,14 +119,15 @@ pub fn run(args: BenchPlugin) -> Result<()> {
     let [warm_p50, warm_p99] = percentiles(warm_calls, [0.50, 0.99]);
     let name = args.plugin.display().to_string();
     println!(
-        "kait bench-plugin: times in ms; {} calls per figure; event {} ({}): {outcome}",
+        "kait bench-plugin: times in ms; {} calls per figure; fuel budget {}; event {} ({}): {outcome}",
         args.calls,
+        args.fuel,
         args.event.display(),
         event.kind
     );
     let width = name.len().max(6);
     println!(
-        "{:<width$} {:>10} {:>11} {:>12} {:>10} {:>10} {:>10} {:>10} {:>10}",
+        "{:<width$} {:>10} {:>11} {:>12} {:>10} {:>10} {:>10} {:>10} {:>10} {:>14} {:>14}",
         "plugin",
         "size",
         "compile",
@@ -123,10 +136,12 @@ pub fn run(args: BenchPlugin) -> Result<()> {
         "fresh p50",
         "fresh p99",
         "warm p50",
-        "warm p99"
+        "warm p99",
+        "1st call fuel",
+        "warm fuel"
     );
     println!(
-        "{:<width$} {:>10} {:>11.1} {:>12.2} {:>10.3} {:>10.3} {:>10.3} {:>10.3} {:>10.3}",
+        "{:<width$} {:>10} {:>11.1} {:>12.2} {:>10.3} {:>10.3} {:>10.3} {:>10.3} {:>10.3} {:>14} {:>14}",
         name,
         size(bytes.len()),
         ms(compile),
@@ -135,7 +150,9 @@ pub fn run(args: BenchPlugin) -> Result<()> {
         ms(fresh_p50),
         ms(fresh_p99),
         ms(warm_p50),
-        ms(warm_p99)
+        ms(warm_p99),
+        first_fuel,
+        warm_fuel
     );
     let report = json!({
         "plugin": name,
@@ -149,6 +166,9 @@ pub fn run(args: BenchPlugin) -> Result<()> {
         "fresh_instance_p99_ms": ms(fresh_p99),
         "warm_p50_ms": ms(warm_p50),
         "warm_p99_ms": ms(warm_p99),
+        "fuel_budget": args.fuel,
+        "first_call_fuel": first_fuel,
+        "warm_call_fuel": warm_fuel,
         "cache_dir_bytes": dir_bytes(&cache),
     });
     println!("{report}");
@@ -174,11 +194,11 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     (value, started.elapsed())
 }
 
-/// One transform, which must succeed.
-fn call(runtime: &Runtime, plugin: &Plugin, event: &Event, config: &str) -> Result<Action> {
+/// One transform, which must succeed, with the fuel it consumed.
+fn call(runtime: &Runtime, plugin: &Plugin, event: &Event, config: &str) -> Result<(Action, u64)> {
     let called = runtime.transform(plugin, event, config);
     match called.result {
-        Ok(action) => Ok(action),
+        Ok(action) => Ok((action, called.fuel)),
         Err(error) => {
             let output = called.output.trim();
             let logs: Vec<&str> = called.logs.iter().map(|l| l.message.as_str()).collect();

@@ -79,6 +79,8 @@ pub fn run(command: Command) -> Result<()> {
                 "logs": called.logs,
                 "load_ms": load_ms,
                 "transform_ms": millis(called.duration),
+                "transform_fuel": called.fuel,
+                "fuel_budget": runtime.limits().fuel,
             });
             if !called.output.is_empty() {
                 report["output"] = called.output.clone().into();

@@ -1,6 +1,7 @@
 //! The one `wasmtime::Engine`: component model, pooling allocator sized from the
-//! limits, and epoch interruption driven by a single ticker thread that stops when
-//! the engine is dropped.
+//! limits, fuel metering when the limits set an instruction budget, and epoch
+//! interruption driven by a single ticker thread that stops when the engine is
+//! dropped.
 
 use std::time::Duration;
 
@@ -29,6 +30,7 @@ pub(crate) fn build(
     config
         .wasm_component_model(true)
         .epoch_interruption(true)
+        .consume_fuel(limits.fuel > 0)
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     let engine = Engine::new(&config)?;
     start_ticker(&engine, tick);

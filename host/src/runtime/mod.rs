@@ -1,9 +1,10 @@
 //! The plugin runtime: loads `kait:plugin` transformer components and calls them in
 //! a sandbox.
 //!
-//! One [`Runtime`] owns one `wasmtime::Engine` (pooling allocator, epoch
-//! interruption with one ticker thread, compiled code cached on disk). Every call
-//! runs under [`Limits`]; a call that breaches one fails with
+//! One [`Runtime`] owns one `wasmtime::Engine` (pooling allocator, fuel metering,
+//! epoch interruption with one ticker thread, compiled code cached on disk). Every
+//! call runs under [`Limits`]: an instruction budget (fuel) that does not depend
+//! on the machine's load, and a wall-clock deadline as the backstop; a call that breaches one fails with
 //! [`CallError::Limit`] naming it, its instance is discarded, and the next call
 //! gets a fresh one. Warm instances are reused only within one (plugin version,
 //! configuration, shop); see [`Reuse`].
@@ -40,12 +41,15 @@ pub use bindings::kait::plugin::types::{
 };
 pub use cache::default_dir as default_cache_dir;
 pub use error::{CallError, LoadError, StartError};
-pub use limits::{Limit, Limits};
+pub use limits::{DEFAULT_FUEL, Limit, Limits};
 pub use plugin::Plugin;
 pub use pool::Reuse;
 pub use state::LogLine;
 
 use bindings::Transformer;
+
+/// A failed instantiation: why, with the logs, output and fuel of the attempt.
+type Refused = (CallError, Vec<LogLine>, String, u64);
 use pool::{Key, Pool, Warm};
 use state::State;
 
@@ -87,6 +91,10 @@ pub struct Called<T> {
     pub output: String,
     /// Wall-clock time of the call, instantiation included.
     pub duration: Duration,
+    /// Fuel the call consumed, instantiation included (0 with fuel metering off).
+    /// The same call on the same instance state consumes the same fuel on a
+    /// quiet and a loaded machine.
+    pub fuel: u64,
 }
 
 /// Loads and runs plugins. Cheap to clone; safe to share across threads.
@@ -187,22 +195,25 @@ impl Runtime {
             Some(mut warm) => {
                 warm.store.data_mut().begin_call();
                 warm.store.set_epoch_deadline(self.inner.deadline_ticks);
+                self.refuel(&mut warm.store);
                 Ok(warm)
             }
             None => self.instantiate(plugin),
         };
         let mut warm = match warm {
             Ok(warm) => warm,
-            Err((error, logs, output)) => {
+            Err((error, logs, output, fuel)) => {
                 return Called {
                     result: Err(error),
                     logs,
                     output,
                     duration: started.elapsed(),
+                    fuel,
                 };
             }
         };
         let outcome = f(&warm.bindings, &mut warm.store);
+        let fuel = self.consumed(&warm.store);
         let state = warm.store.data_mut();
         let logs = std::mem::take(&mut state.logs);
         let (output, overflowed) = state.output.take();
@@ -219,15 +230,34 @@ impl Runtime {
             logs,
             output,
             duration: started.elapsed(),
+            fuel,
         }
     }
 
-    fn instantiate(&self, plugin: &Plugin) -> Result<Warm, (CallError, Vec<LogLine>, String)> {
+    /// Gives the store the full per-call budget, whatever the last call left.
+    fn refuel(&self, store: &mut Store<State>) {
+        if self.inner.limits.fuel > 0 {
+            store
+                .set_fuel(self.inner.limits.fuel)
+                .expect("fuel metering is on when the budget is set");
+        }
+    }
+
+    /// Fuel used since the last [`Self::refuel`]; 0 with metering off.
+    fn consumed(&self, store: &Store<State>) -> u64 {
+        match store.get_fuel() {
+            Ok(left) => self.inner.limits.fuel.saturating_sub(left),
+            Err(_) => 0,
+        }
+    }
+
+    fn instantiate(&self, plugin: &Plugin) -> Result<Warm, Refused> {
         let inner = &self.inner;
         let mut store = Store::new(&inner.engine, State::new(&inner.limits));
         store.limiter(|state| &mut state.limiter);
         store.set_epoch_deadline(inner.deadline_ticks);
         store.epoch_deadline_trap();
+        self.refuel(&mut store);
         match plugin.inner.pre.instantiate(&mut store) {
             Ok(bindings) => Ok(Warm {
                 store,
@@ -236,6 +266,7 @@ impl Runtime {
                 last_used: Instant::now(),
             }),
             Err(err) => {
+                let fuel = self.consumed(&store);
                 let state = store.data_mut();
                 let (output, overflowed) = state.output.take();
                 let (logs, breached) = (std::mem::take(&mut state.logs), state.limiter.breached);
@@ -243,7 +274,7 @@ impl Runtime {
                     CallError::Trap(message) => CallError::Instantiate(message),
                     other => other,
                 };
-                Err((error, logs, output))
+                Err((error, logs, output, fuel))
             }
         }
     }
@@ -258,6 +289,7 @@ impl Runtime {
         let trap = err.downcast_ref::<Trap>();
         let limit = match trap {
             Some(Trap::Interrupt) => Some(Limit::Deadline),
+            Some(Trap::OutOfFuel) => Some(Limit::Fuel),
             Some(Trap::StackOverflow) => Some(Limit::Stack),
             _ => breached.or(overflowed.then_some(Limit::Output)),
         };
@@ -289,3 +321,6 @@ fn plugin_error(error: PluginError) -> CallError {
         PluginError::Failed(m) => CallError::Failed(m),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -112,6 +112,7 @@ impl Service {
             ..RuntimeConfig::default()
         };
         runtime_config.limits.deadline = config.plugin_deadline;
+        runtime_config.limits.fuel = config.plugin_fuel;
         let extra = config.plugins.clone();
         let (runtime, builtins) = tokio::task::spawn_blocking(move || {
             let runtime = Runtime::new(runtime_config)?;
