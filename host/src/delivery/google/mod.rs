@@ -125,12 +125,12 @@ struct ErrorResponse {
 }
 
 /// jsonwebtoken 10 picks its crypto backend from crate features and panics if it cannot;
-/// naming RustCrypto explicitly keeps signing working even if feature unification ever
+/// naming AWS-LC explicitly keeps signing working even if feature unification ever
 /// turns on a second backend. A provider someone else installed first is fine too.
 fn ensure_crypto_provider() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
-        let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
+        let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
     });
 }
 
