@@ -6,6 +6,7 @@ mod common;
 mod server;
 
 mod abandonment;
+mod admin_key;
 mod api;
 mod auth;
 mod builtins;

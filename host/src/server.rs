@@ -10,22 +10,9 @@ use tokio::task::JoinHandle;
 
 use crate::api;
 use crate::config::ServeConfig;
-use crate::service::keys::{hash, new_key};
+pub use crate::service::keys::AdminKey;
 use crate::service::{OpenError, Service};
 use crate::worker::{self, Dispatch};
-
-const ADMIN_KEY_HASH: &str = "admin_key_sha256";
-
-/// Where the admin key came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AdminKey {
-    /// The settings (`admin_key` / `KAIT_ADMIN_KEY`).
-    Configured,
-    /// Generated on an earlier start; only its hash is kept.
-    Kept,
-    /// Generated now: shown this once.
-    Generated(String),
-}
 
 /// A running server.
 pub struct Server {
@@ -68,7 +55,7 @@ impl Server {
 
     /// Starts the API and the workers on an already opened service.
     pub async fn start_service(service: Arc<Service>) -> Result<Self, ServerError> {
-        let (admin_hash, admin_key) = admin_key(&service).await?;
+        let admin_key = service.keys.admin_at_start().await?;
         let addr = service.config.listen;
         let listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -77,8 +64,7 @@ impl Server {
             .local_addr()
             .map_err(|source| ServerError::Bind { addr, source })?;
         let (stop, stopping) = watch::channel(false);
-        let router =
-            api::router(service.clone(), admin_hash).merge(crate::web::router(service.clone()));
+        let router = api::router(service.clone()).merge(crate::web::router(service.clone()));
         let mut api_stop = stopping.clone();
         let api = tokio::spawn(async move {
             axum::serve(listener, router)
@@ -113,25 +99,5 @@ impl Server {
         let _ = self.timers.await;
         let _ = self.api.await;
         self.service.close().await;
-    }
-}
-
-async fn admin_key(service: &Service) -> Result<(String, AdminKey), ServerError> {
-    if let Some(key) = &service.config.admin_key {
-        return Ok((hash(key), AdminKey::Configured));
-    }
-    if let Some(hash) = service.store.meta(ADMIN_KEY_HASH).await? {
-        return Ok((hash, AdminKey::Kept));
-    }
-    let key = new_key("kait_admin_");
-    let hashed = hash(&key);
-    let kept = service
-        .store
-        .meta_insert(ADMIN_KEY_HASH, hashed.clone())
-        .await?;
-    if kept == hashed {
-        Ok((hashed, AdminKey::Generated(key)))
-    } else {
-        Ok((kept, AdminKey::Kept))
     }
 }

@@ -16,7 +16,7 @@ use kait::config::ServeConfig;
 use kait::service::Service;
 
 use super::calls::{ApiCalls, Body, json_or_text};
-use super::{ADMIN_KEY, Place, test_settings};
+use super::{Place, test_settings};
 
 /// The API router on an in-process service.
 pub struct App {
@@ -41,7 +41,7 @@ impl App {
         let service = Service::open_with_clock(config, clock)
             .await
             .expect("the service opens");
-        let router = kait::api::router(service, kait::service::keys::hash(ADMIN_KEY));
+        let router = kait::api::router(service);
         Self {
             router,
             _place: place,

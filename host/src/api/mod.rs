@@ -35,8 +35,6 @@ use crate::service::Service;
 pub struct AppState {
     /// The service.
     pub service: Arc<Service>,
-    /// SHA-256 of the admin key.
-    pub admin_hash: String,
 }
 
 /// One page of a list.
@@ -98,11 +96,8 @@ pub fn document() -> serde_json::Value {
 }
 
 /// The API's router and its OpenAPI document.
-pub fn router(service: Arc<Service>, admin_hash: String) -> Router {
-    let state = AppState {
-        service,
-        admin_hash,
-    };
+pub fn router(service: Arc<Service>) -> Router {
+    let state = AppState { service };
     let (router, openapi) = parts();
     let document = Arc::new(openapi::complete(openapi));
     router

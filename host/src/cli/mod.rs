@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing and dispatch. Each subcommand lives in
 //! its own file; errors end here, printed once, with a non-zero exit code.
 
+mod admin_key;
 mod bench;
 mod bench_hosts;
 mod bench_page;
@@ -40,6 +41,9 @@ enum Command {
     Events(events::Command),
     /// Run the webhook service: API and delivery workers.
     Serve(serve::Serve),
+    /// The admin key: `reset` makes a new one when the first start's is lost.
+    #[command(subcommand)]
+    AdminKey(admin_key::Command),
     /// A local receiver: prints each request, checks its signature, answers a status.
     Listen(listen::Listen),
     /// Send the sample event of a type, with a fresh id, to a shop (or one webhook).
@@ -70,6 +74,7 @@ pub fn main() -> ExitCode {
         Command::Plugin(command) => plugin::run(command),
         Command::Events(command) => events::run(command),
         Command::Serve(args) => serve::run(args),
+        Command::AdminKey(command) => admin_key::run(command),
         Command::Listen(args) => listen::run(args),
         Command::Trigger(args) => trigger::run(args),
         Command::Bench(args) => bench::run(args),

@@ -140,7 +140,11 @@ impl Service {
             metrics.clone(),
         ));
         Ok(Arc::new(Self {
-            keys: Keys::new(store.clone(), signals.keys.as_ref()),
+            keys: Keys::new(
+                store.clone(),
+                signals.keys.as_ref(),
+                config.admin_key.as_deref(),
+            ),
             config,
             store,
             runtime,

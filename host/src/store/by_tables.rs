@@ -1,7 +1,7 @@
 //! The [`Store`](super::Store) interface, mapped onto a backend whose folder has
 //! one file per table with the same function names in each backend
-//! (`shops::create`, `deliveries::claim_due` …), and four methods of its own
-//! (`ping`, `shut`, `meta_get`, `meta_put`). Written once here, so the backends
+//! (`shops::create`, `deliveries::claim_due` …), and five methods of its own
+//! (`ping`, `shut`, `meta_get`, `meta_put`, `meta_set`). Written once here, so the backends
 //! differ only in their SQL.
 
 /// Implements [`Store`](super::Store) for `$backend` by calling its table files.
@@ -27,6 +27,14 @@ macro_rules! store_by_tables {
                 value: String,
             ) -> Result<String, StoreError> {
                 <$backend>::meta_put(self, key, value).await
+            }
+
+            async fn meta_replace(
+                &self,
+                key: &'static str,
+                value: String,
+            ) -> Result<(), StoreError> {
+                <$backend>::meta_set(self, key, value).await
             }
 
             async fn create_shop(&self, shop: NewShop) -> Result<Option<Shop>, StoreError> {

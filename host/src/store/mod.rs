@@ -105,6 +105,8 @@ pub trait Store: Send + Sync + 'static {
     async fn meta(&self, key: &'static str) -> Result<Option<String>, StoreError>;
     /// Keeps `value` under `key` unless the key has one; returns the kept value.
     async fn meta_insert(&self, key: &'static str, value: String) -> Result<String, StoreError>;
+    /// Keeps `value` under `key`, replacing any value it had.
+    async fn meta_replace(&self, key: &'static str, value: String) -> Result<(), StoreError>;
 
     /// Creates a shop; `None` if the id is taken.
     async fn create_shop(&self, shop: NewShop) -> Result<Option<Shop>, StoreError>;

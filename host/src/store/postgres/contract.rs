@@ -45,6 +45,18 @@ impl Postgres {
                 .try_get(0)?,
         )
     }
+
+    async fn meta_set(&self, key: &'static str, value: String) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        execute(
+            &client,
+            "INSERT INTO meta (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&key, &value],
+        )
+        .await?;
+        Ok(())
+    }
 }
 
 crate::store::by_tables::store_by_tables!(Postgres);

@@ -49,6 +49,18 @@ impl Sqlite {
         })
         .await
     }
+
+    async fn meta_set(&self, key: &'static str, value: String) -> Result<(), StoreError> {
+        self.write(move |conn, _| {
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, &value],
+            )?;
+            Ok(())
+        })
+        .await
+    }
 }
 
 crate::store::by_tables::store_by_tables!(Sqlite);

@@ -251,6 +251,41 @@ async fn a_webhook_reads_back_as_written_and_its_secrets_stay_sealed_on_disk() {
 }
 
 #[tokio::test]
+async fn a_setting_is_kept_once_by_insert_and_replaced_by_replace() {
+    let place = Place::new().await;
+    let store = place.open().await;
+    assert_eq!(store.meta("admin_key_sha256").await.unwrap(), None);
+    assert_eq!(
+        store
+            .meta_insert("admin_key_sha256", "a".into())
+            .await
+            .unwrap(),
+        "a"
+    );
+    assert_eq!(
+        store
+            .meta_insert("admin_key_sha256", "b".into())
+            .await
+            .unwrap(),
+        "a"
+    );
+    store
+        .meta_replace("admin_key_sha256", "c".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.meta("admin_key_sha256").await.unwrap().as_deref(),
+        Some("c")
+    );
+    store.close().await;
+    let store = place.open().await;
+    assert_eq!(
+        store.meta("admin_key_sha256").await.unwrap().as_deref(),
+        Some("c")
+    );
+}
+
+#[tokio::test]
 async fn the_wrong_key_is_refused_at_open() {
     let place = Place::new().await;
     let store = place.open().await;
