@@ -82,6 +82,24 @@ pub fn schema_verdict(schema: &str, config: &Value) -> Result<(), Vec<String>> {
     }
 }
 
+/// For each `(config, valid)`: the JSON Schema and the plugin's own
+/// `validate-config` both accept the configuration, or both refuse it.
+pub fn assert_schema_and_plugin_agree<E>(
+    schema: &str,
+    validate: impl Fn(&str) -> Result<(), E>,
+    cases: impl IntoIterator<Item = (String, bool)>,
+) {
+    for (config, valid) in cases {
+        let by_schema = schema_verdict(schema, &serde_json::from_str(&config).unwrap());
+        assert_eq!(
+            by_schema.is_ok(),
+            valid,
+            "schema on {config}: {by_schema:?}"
+        );
+        assert_eq!(validate(&config).is_ok(), valid, "plugin on {config}");
+    }
+}
+
 /// `base` with the members of `extra` added or replaced, as configuration text.
 pub fn with_members(mut base: Value, extra: Value) -> String {
     let extra = extra

@@ -251,20 +251,12 @@ fn schema_and_validation_agree() {
         (json!({"headers": {"X Evil": "a"}}), false),
         (json!({"timeout": 5}), false),
     ];
-    for (extra, valid) in cases {
-        let config = config(extra);
-        let by_schema =
-            kait_pdk::testing::schema_verdict(&schema, &serde_json::from_str(&config).unwrap());
-        assert_eq!(
-            by_schema.is_ok(),
-            valid,
-            "schema on {config}: {by_schema:?}"
-        );
-        assert_eq!(
-            validate_config(&config).is_ok(),
-            valid,
-            "plugin on {config}"
-        );
-    }
+    kait_pdk::testing::assert_schema_and_plugin_agree(
+        &schema,
+        validate_config,
+        cases
+            .into_iter()
+            .map(|(extra, valid)| (config(extra), valid)),
+    );
     assert!(kait_pdk::testing::schema_verdict(&schema, &json!({})).is_err());
 }
