@@ -102,7 +102,7 @@ async fn shops_webhooks_and_deliveries_from_the_command_line() {
         &[
             "webhooks",
             "create",
-            "--url",
+            "--callback-url",
             &receiver.url,
             "--events",
             events,
@@ -178,7 +178,8 @@ async fn shops_webhooks_and_deliveries_from_the_command_line() {
         format!("webhook    {webhook}"),
         "status     succeeded after 1 attempt(s)".to_string(),
         "attempt 1 at ".to_string(),
-        format!("request POST {} → 200", receiver.url),
+        format!("request POST {}", receiver.url),
+        "/ → 200\n".to_string(),
     ] {
         assert!(shown.contains(&expected), "{expected:?} in {shown}");
     }
@@ -254,7 +255,14 @@ async fn shops_webhooks_and_deliveries_from_the_command_line() {
     );
     let stderr = fails(kait(
         &shop,
-        &["webhooks", "create", "--url", "ftp://x", "--plugin", "http"],
+        &[
+            "webhooks",
+            "create",
+            "--callback-url",
+            "ftp://x",
+            "--plugin",
+            "http",
+        ],
     ));
     assert!(stderr.contains("cannot be used with"), "{stderr}");
 }

@@ -22,9 +22,10 @@ pub enum Command {
         /// Event types to receive, comma-separated; default: all.
         #[arg(long, value_delimiter = ',', value_name = "TYPE,…")]
         events: Vec<String>,
-        /// A Callback URL: an `http` webhook posting each event there.
-        #[arg(long, conflicts_with = "plugin")]
-        url: Option<String>,
+        /// A Callback URL: an `http` webhook posting each event there (`--url`
+        /// names the server, as everywhere).
+        #[arg(long, conflicts_with = "plugin", value_name = "URL")]
+        callback_url: Option<String>,
         /// The plugin: a built-in (http, telegram, sheets) or the shop's own,
         /// `name`, `name@latest` or `name@<version>`.
         #[arg(long)]
@@ -89,7 +90,7 @@ pub fn run(command: Command) -> Result<()> {
             shop,
             name,
             events,
-            url,
+            callback_url,
             plugin,
             config,
             paused,
@@ -101,7 +102,7 @@ pub fn run(command: Command) -> Result<()> {
             if !events.is_empty() {
                 body["events"] = events.into();
             }
-            if let Some(url) = url {
+            if let Some(url) = callback_url {
                 body["callback_url"] = url.into();
             }
             if let Some(plugin) = plugin {
