@@ -28,6 +28,7 @@ mod manage_cli;
 mod output;
 mod page;
 mod plugins;
+mod profile_cli;
 mod redirects;
 mod registry;
 mod remote_cli;
