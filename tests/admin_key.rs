@@ -100,6 +100,12 @@ async fn reset_replaces_the_admin_key_of_a_running_server() {
     assert_eq!(shown_key(&lines), None, "a restart shows no key: {lines:?}");
     assert_eq!(status(&base, &old).await, 200, "the kept key still works");
 
+    let first_profile = std::fs::read_to_string(place_profile(&place)).unwrap();
+    let url_line = |text: &str| {
+        text.lines()
+            .find(|l| l.starts_with("url"))
+            .map(str::to_string)
+    };
     let out = reset(&place, &[]);
     assert!(
         out.status.success(),
@@ -109,6 +115,14 @@ async fn reset_replaces_the_admin_key_of_a_running_server() {
     let new = String::from_utf8(out.stdout).unwrap().trim().to_string();
     assert!(new.starts_with("kait_admin_") && new != old, "{new}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("no longer works"));
+    // The profile written at first start now holds the new key, for the same server.
+    let profile = std::fs::read_to_string(place_profile(&place)).unwrap();
+    assert!(
+        profile.contains(&new) && !profile.contains(&old),
+        "{profile}"
+    );
+    // (The settings listen on port 0: the profile keeps the server it named.)
+    assert_eq!(url_line(&profile), url_line(&first_profile));
 
     // The running server follows without a restart: the old key is refused
     // once its cached hash (one second) is stale, the new one is accepted.

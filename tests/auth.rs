@@ -43,7 +43,7 @@ const CALLERS: [&str; 5] = [
 const WRONG_KEY: &str = "kait_sk_000000000000000000000000000000000000000000000000";
 
 /// In a path, `{shop}` is shop A, and `{id}` is A's delivery under
-/// `/deliveries/`, else A's webhook — except for DELETE, where every call gets a
+/// `/deliveries/`, A's event under `/events/`, else A's webhook — except for DELETE, where every call gets a
 /// webhook of its own, made just before, so each delete has something to delete.
 /// `{name}` is A's plugin and `{version}` its first version (for DELETE, a version
 /// of its own, uploaded just before).
@@ -105,6 +105,7 @@ const ROUTES: &[(Method, &str, Body, [u16; 5])] = &[
                                                                          [401, 401, 404, 200, 200]),
     // Ingest.
     (Method::POST,   "/v1/shops/{shop}/events",               Event,     [401, 401, 404, 202, 202]),
+    (Method::GET,    "/v1/shops/{shop}/events/{id}",          Empty,     [401, 401, 404, 200, 200]),
 ];
 
 /// The error code every refusal of this status must carry.
@@ -191,6 +192,8 @@ async fn every_route_answers_every_caller_as_specified() {
             n += 1;
             let id = if template.contains("/deliveries/{id}") {
                 delivery.clone()
+            } else if template.contains("/events/{id}") {
+                "evt-setup".to_string()
             } else if *method == Method::DELETE && template.contains("/webhooks/{id}") {
                 let fresh = kait
                     .http_webhook("shop-a", &own, &format!("{}/fresh{n}", receiver.url))

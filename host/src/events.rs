@@ -148,6 +148,34 @@ pub fn parse(text: &str) -> Result<Event, EventError> {
 /// The sample a test or a dry run uses when none is named.
 pub const DEFAULT_SAMPLE: &str = "order.paid";
 
+/// The top-level fields in the order the event format lists them.
+const FIELD_ORDER: [&str; 5] = ["id", "type", "shop", "occurred_at", "data"];
+
+/// An event's text (as received, so valid) with `id` written in: a derived id is
+/// not in the text. The other fields are kept byte for byte, so the result parses
+/// to exactly the event the text did.
+pub fn with_id(text: &str, id: &str) -> Result<String, EventError> {
+    let malformed = |e: serde_json::Error| EventError::Malformed(e.to_string());
+    let mut fields: std::collections::BTreeMap<String, Box<RawValue>> =
+        serde_json::from_str(text).map_err(malformed)?;
+    fields.insert(
+        "id".into(),
+        serde_json::value::to_raw_value(id).map_err(malformed)?,
+    );
+    let mut ordered: Vec<(String, Box<RawValue>)> = Vec::with_capacity(fields.len());
+    for name in FIELD_ORDER {
+        if let Some(value) = fields.remove(name) {
+            ordered.push((name.to_string(), value));
+        }
+    }
+    ordered.extend(fields);
+    let parts: Vec<String> = ordered
+        .iter()
+        .map(|(name, value)| format!("{}:{}", serde_json::Value::from(name.as_str()), value.get()))
+        .collect();
+    Ok(format!("{{{}}}", parts.join(",")))
+}
+
 /// The sample event of `kind` from `examples/events/`, as JSON text.
 pub fn sample(kind: &str) -> Option<&'static str> {
     Some(match kind {
@@ -182,6 +210,27 @@ mod tests {
                 "{id:?}"
             );
         }
+    }
+
+    #[test]
+    fn with_id_writes_a_derived_id_in_and_keeps_the_rest() {
+        let text = r#"{"type":"order.paid","shop":"s","occurred_at":"2021-03-03T22:58:32+08:00","data":{"checkout":{"z":1.10,"a":[1e2]}}}"#;
+        let parsed = parse(text).unwrap();
+        let written = with_id(text, &parsed.id).unwrap();
+        assert!(
+            written.starts_with(&format!(r#"{{"id":"{}","type""#, parsed.id)),
+            "{written}"
+        );
+        let again = parse(&written).unwrap();
+        let fields = |e: &Event| {
+            let e = e.clone();
+            (e.id, e.kind, e.shop, e.occurred_at, e.payload)
+        };
+        assert_eq!(fields(&again), fields(&parsed));
+        assert!(again.payload.contains("1.10"), "data is kept byte for byte");
+        let named = with_id(&written, "evt_other").unwrap();
+        assert_eq!(parse(&named).unwrap().id, "evt_other");
+        assert!(with_id("[1]", "x").is_err());
     }
 
     #[test]

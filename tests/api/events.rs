@@ -141,3 +141,46 @@ async fn openapi_health_readiness_and_metrics() {
         assert!(metrics.contains(family), "{family} missing:\n{metrics}");
     }
 }
+
+#[tokio::test]
+async fn a_stored_event_is_given_back_with_its_id_and_only_to_its_shop() {
+    let kait = App::start().await;
+    let key = kait.shop("mirfaith", "premium").await;
+    let other = kait.shop("elsewhere", "premium").await;
+    let mut anonymous = event("order.shipped", "mirfaith", "x");
+    anonymous.as_object_mut().unwrap().remove("id");
+    anonymous["data"]["checkout"]["note"] = "kept as sent".into();
+    let (status, accepted) = kait.event("mirfaith", &key, &anonymous).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{accepted}");
+    let id = accepted["id"].as_str().unwrap();
+
+    let (status, stored) = kait
+        .get(&format!("/v1/shops/mirfaith/events/{id}"), &key)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{stored}");
+    assert_eq!(stored["id"], id, "the derived id is written in");
+    let mut expected = anonymous.clone();
+    expected["id"] = id.into();
+    assert_eq!(stored, expected);
+    let (status, admin) = kait
+        .get(&format!("/v1/shops/mirfaith/events/{id}"), ADMIN_KEY)
+        .await;
+    assert_eq!((status, &admin), (StatusCode::OK, &stored));
+
+    for (path, key) in [
+        (
+            "/v1/shops/mirfaith/events/evt_nothing".to_string(),
+            key.as_str(),
+        ),
+        (format!("/v1/shops/mirfaith/events/{id}"), other.as_str()),
+        (format!("/v1/shops/elsewhere/events/{id}"), other.as_str()),
+        (format!("/v1/shops/nowhere/events/{id}"), ADMIN_KEY),
+    ] {
+        let (status, body) = kait.get(&path, key).await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::NOT_FOUND, "not_found"),
+            "{path}"
+        );
+    }
+}

@@ -1,9 +1,11 @@
 //! Ingest: `POST /v1/shops/{shop}/events`. A 202 means the event and all its
 //! deliveries are committed to disk; anything refused is refused whole.
+//! `GET /v1/shops/{shop}/events/{id}` gives one back as stored.
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -87,4 +89,22 @@ pub async fn ingest(
         .map_err(|_| ApiError::bad_request("the body is not UTF-8 text"))?;
     let ingested = state.service.ingest(&shop, text).await?;
     Ok((StatusCode::ACCEPTED, Json(ingested.into())))
+}
+
+/// One stored event, as received, in the event format, with its `id` written in
+/// (also when it was derived from the event's content): the input its
+/// deliveries' plugins got, for replaying one (`kait plugin run --delivery`).
+#[utoipa::path(get, path = "/v1/shops/{shop}/events/{id}", operation_id = "get_event", tag = "events",
+    params(("shop" = String, Path, description = "The shop's id"), ("id" = String, Path, description = "The event's id")),
+    responses(
+        (status = 200, body = Event, description = "The event as stored"),
+        (status = 404, body = ErrorBody, description = "No such shop, not the caller's, or no such event in it")))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((shop, id)): Path<(String, String)>,
+) -> Result<impl IntoResponse, ApiError> {
+    caller.reach(&shop)?;
+    let text = state.service.event(&shop, &id).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], text))
 }

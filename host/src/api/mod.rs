@@ -82,6 +82,7 @@ fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(plugins::get, plugins::delete))
         .routes(routes!(dry_run::dry_run))
         .routes(routes!(events::ingest))
+        .routes(routes!(events::get))
         .routes(routes!(event_types::list))
         .routes(routes!(event_types::schema))
         .routes(routes!(ops::healthz))

@@ -107,7 +107,7 @@ struct Link {
     parameters: &'static [(&'static str, &'static str)],
 }
 
-const LINKS: [Link; 4] = [
+const LINKS: [Link; 5] = [
     Link {
         from: "create_shop",
         status: "201",
@@ -132,6 +132,12 @@ const LINKS: [Link; 4] = [
         from: "test_webhook",
         status: "200",
         to: &["get_delivery", "retry_delivery"],
+        parameters: &[("shop", "$request.path.shop"), ("id", "$response.body#/id")],
+    },
+    Link {
+        from: "ingest_event",
+        status: "202",
+        to: &["get_event"],
         parameters: &[("shop", "$request.path.shop"), ("id", "$response.body#/id")],
     },
     Link {

@@ -11,6 +11,9 @@ use kait::config::ServeConfig;
 use kait::service::keys::reset_admin_key;
 use kait::store::{self, sealing};
 
+use super::profile::Profile;
+use super::serve::local_url;
+
 #[derive(Subcommand)]
 pub enum Command {
     /// Replaces the admin key with a new one and prints it; the old one stops working.
@@ -51,5 +54,17 @@ pub fn run(command: Command) -> Result<()> {
          The old admin key no longer works: running servers refuse it within a second.",
         store::postgres::shown(&config.data)
     );
+    // The profile follows, for the server the settings listen on (or, when they
+    // name no fixed port, the one the profile already points at).
+    let url = match config.listen.port() {
+        0 => Profile::read().ok().flatten().map(|kept| kept.url),
+        _ => Some(local_url(config.listen)),
+    };
+    if let Some(url) = url {
+        match (Profile { url, key }).write() {
+            Ok(written) => eprintln!("{written}"),
+            Err(error) => eprintln!("warning: the profile was not written: {error:#}"),
+        }
+    }
     Ok(())
 }

@@ -8,13 +8,18 @@ mod bench_page;
 mod bench_plugin;
 mod bench_registry;
 mod bench_timers;
+mod deliveries;
 mod events;
 mod listen;
 mod plugin;
+mod profile;
 mod remote;
+mod replay;
 mod serve;
+mod shops;
 mod trigger;
 mod upload;
+mod webhooks;
 
 use std::process::ExitCode;
 
@@ -44,6 +49,15 @@ enum Command {
     /// The admin key: `reset` makes a new one when the first start's is lost.
     #[command(subcommand)]
     AdminKey(admin_key::Command),
+    /// The platform's shops (admin key): create, list.
+    #[command(subcommand)]
+    Shops(shops::Command),
+    /// A shop's webhooks: create, list, pause, resume, delete, test.
+    #[command(subcommand)]
+    Webhooks(webhooks::Command),
+    /// A shop's delivery log: list, show, retry.
+    #[command(subcommand)]
+    Deliveries(deliveries::Command),
     /// A local receiver: prints each request, checks its signature, answers a status.
     Listen(listen::Listen),
     /// Send the sample event of a type, with a fresh id, to a shop (or one webhook).
@@ -75,6 +89,9 @@ pub fn main() -> ExitCode {
         Command::Events(command) => events::run(command),
         Command::Serve(args) => serve::run(args),
         Command::AdminKey(command) => admin_key::run(command),
+        Command::Shops(command) => shops::run(command),
+        Command::Webhooks(command) => webhooks::run(command),
+        Command::Deliveries(command) => deliveries::run(command),
         Command::Listen(args) => listen::run(args),
         Command::Trigger(args) => trigger::run(args),
         Command::Bench(args) => bench::run(args),

@@ -22,11 +22,13 @@ pub enum Command {
         #[command(flatten)]
         plugin: PluginArg,
         /// The event: a JSON file in the event format, or `-` for stdin.
-        #[arg(long, value_name = "FILE")]
-        event: String,
+        #[arg(long, value_name = "FILE", required_unless_present = "delivery")]
+        event: Option<String>,
         /// The webhook's configuration: a JSON file, or inline JSON.
-        #[arg(long, value_name = "FILE|JSON")]
-        config: String,
+        #[arg(long, value_name = "FILE|JSON", required_unless_present = "delivery")]
+        config: Option<String>,
+        #[command(flatten)]
+        replay: super::replay::Replay,
     },
     /// Print a plugin's info, configuration schema and imports.
     Inspect {
@@ -64,46 +66,23 @@ pub fn run(command: Command) -> Result<()> {
             plugin,
             event,
             config,
+            replay,
         } => {
-            let event_text = read_event(&event)?;
-            let config = read_config(&config)?;
-            let started = Instant::now();
-            let plugin = load(&runtime, &plugin.name)?;
-            let load_ms = millis(started.elapsed());
-            let event = events::parse(&event_text).context("the event is not valid")?;
-            let info = runtime.info(&plugin).result?;
-            let called = runtime.transform(&plugin, &event, &config);
-            let mut report = json!({
-                "plugin": { "name": info.name, "version": info.version, "id": plugin.id() },
-                "event": { "id": event.id, "type": event.kind, "shop": event.shop },
-                "logs": called.logs,
-                "load_ms": load_ms,
-                "transform_ms": millis(called.duration),
-                "transform_fuel": called.fuel,
-                "fuel_budget": runtime.limits().fuel,
-            });
-            if !called.output.is_empty() {
-                report["output"] = called.output.clone().into();
-            }
-            // The configuration's secrets (a bot token in a URL path, a key in a
-            // query) are masked wherever the plugin put them, as the delivery log does.
-            let config_value: serde_json::Value = serde_json::from_str(&config)?;
-            let secrets = SecretFields::from_schema(&info.config_schema).values(&config_value);
-            let shown = |report: &serde_json::Value| -> Result<String> {
-                Ok(scrub(&serde_json::to_string_pretty(report)?, &secrets))
+            let stored = match &replay.delivery {
+                Some(delivery) => Some(replay.fetch(delivery)?),
+                None => None,
             };
-            match called.result {
-                Ok(action) => {
-                    report["action"] = render::action(&action);
-                    println!("{}", shown(&report)?);
-                    Ok(())
-                }
-                Err(error) => {
-                    eprintln!("{}", shown(&report)?);
-                    let error = scrub(&error.to_string(), &secrets);
-                    bail!("{} failed on {}: {error}", info.name, event.kind)
-                }
-            }
+            let event_text = match (event, &stored) {
+                (Some(event), _) => read_event(&event)?,
+                (None, Some(stored)) => stored.event.clone(),
+                (None, None) => bail!("--event is needed (or --delivery)"),
+            };
+            let config = match (config, &stored) {
+                (Some(config), _) => read_config(&config)?,
+                (None, Some(stored)) => stored.config.clone(),
+                (None, None) => bail!("--config is needed (or --delivery)"),
+            };
+            transform(&runtime, &plugin.name, &event_text, &config)
         }
         Command::Inspect { plugin: name } => {
             let plugin = load(&runtime, &name)?;
@@ -136,6 +115,48 @@ pub fn run(command: Command) -> Result<()> {
     }
 }
 
+/// Runs `plugin` on the event and configuration (JSON text) and prints the
+/// report: the action on stdout, or the report on stderr and the failure.
+fn transform(runtime: &Runtime, name: &str, event_text: &str, config: &str) -> Result<()> {
+    let started = Instant::now();
+    let plugin = load(runtime, name)?;
+    let load_ms = millis(started.elapsed());
+    let event = events::parse(event_text).context("the event is not valid")?;
+    let info = runtime.info(&plugin).result?;
+    let called = runtime.transform(&plugin, &event, config);
+    let mut report = json!({
+        "plugin": { "name": info.name, "version": info.version, "id": plugin.id() },
+        "event": { "id": event.id, "type": event.kind, "shop": event.shop },
+        "logs": called.logs,
+        "load_ms": load_ms,
+        "transform_ms": millis(called.duration),
+        "transform_fuel": called.fuel,
+        "fuel_budget": runtime.limits().fuel,
+    });
+    if !called.output.is_empty() {
+        report["output"] = called.output.clone().into();
+    }
+    // The configuration's secrets (a bot token in a URL path, a key in a
+    // query) are masked wherever the plugin put them, as the delivery log does.
+    let config_value: serde_json::Value = serde_json::from_str(config)?;
+    let secrets = SecretFields::from_schema(&info.config_schema).values(&config_value);
+    let shown = |report: &serde_json::Value| -> Result<String> {
+        Ok(scrub(&serde_json::to_string_pretty(report)?, &secrets))
+    };
+    match called.result {
+        Ok(action) => {
+            report["action"] = render::action(&action);
+            println!("{}", shown(&report)?);
+            Ok(())
+        }
+        Err(error) => {
+            eprintln!("{}", shown(&report)?);
+            let error = scrub(&error.to_string(), &secrets);
+            bail!("{} failed on {}: {error}", info.name, event.kind)
+        }
+    }
+}
+
 fn load(runtime: &Runtime, name: &str) -> Result<Plugin> {
     let bytes = match builtin::get(name) {
         Some(bytes) => bytes.to_vec(),
@@ -162,7 +183,7 @@ fn read_event(arg: &str) -> Result<String> {
 
 /// A file when one exists at that path, else inline JSON (any JSON value: the
 /// plugin's validate-config judges it); passed on as the compact text.
-fn read_config(arg: &str) -> Result<String> {
+pub(super) fn read_config(arg: &str) -> Result<String> {
     if Path::new(arg).is_file() {
         let text = std::fs::read_to_string(arg)
             .with_context(|| format!("cannot read config file {arg}"))?;

@@ -8,6 +8,8 @@ use clap::Args;
 use kait::config::ServeConfig;
 use kait::server::{AdminKey, Server};
 
+use super::profile::Profile;
+
 /// Runs the API and the delivery workers.
 #[derive(Args)]
 pub struct Serve {
@@ -35,6 +37,14 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let server = Server::start(config).await?;
     if let AdminKey::Generated(key) = &server.admin_key {
         println!("admin key (shown once; keep it, only its hash is stored): {key}");
+        let profile = Profile {
+            url: local_url(server.addr),
+            key: key.clone(),
+        };
+        match profile.write() {
+            Ok(written) => println!("{written}"),
+            Err(error) => eprintln!("warning: the profile was not written: {error:#}"),
+        }
     }
     println!(
         "kait listening on http://{} (data: {})",
@@ -47,6 +57,19 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     server.shutdown().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The address a local `kait` command reaches the server at: a wildcard
+/// listen address (`0.0.0.0`, `[::]`) is reached on loopback.
+pub(super) fn local_url(addr: std::net::SocketAddr) -> String {
+    let mut addr = addr;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr.ip() {
+            std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    format!("http://{addr}")
 }
 
 async fn stop_signal() {

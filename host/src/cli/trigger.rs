@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use kait::events;
 
-use super::remote::{Body, Remote};
+use super::remote::{Body, Remote, ShopArg};
 
 /// Sends the sample event of a type, with a fresh id, to a shop.
 #[derive(Args)]
@@ -17,9 +17,8 @@ pub struct Trigger {
     /// The event type (`kait events types` lists them).
     #[arg(value_name = "TYPE")]
     kind: String,
-    /// The shop it happens in.
-    #[arg(long)]
-    shop: String,
+    #[command(flatten)]
+    shop: ShopArg,
     /// Send it to this webhook only, now, and print the delivery.
     #[arg(long, value_name = "wh_…")]
     webhook: Option<String>,
@@ -38,9 +37,10 @@ pub fn run(args: Trigger) -> Result<()> {
             events::TYPES.join(", ")
         );
     };
+    let shop = args.shop.get()?;
     let answer = match &args.webhook {
         Some(webhook) => {
-            let path = format!("/v1/shops/{}/webhooks/{webhook}/test", args.shop);
+            let path = format!("/v1/shops/{shop}/webhooks/{webhook}/test");
             let body = Body::Json(json!({"type": args.kind}));
             args.remote.call(reqwest::Method::POST, &path, body)?
         }
@@ -48,8 +48,8 @@ pub fn run(args: Trigger) -> Result<()> {
             let mut event: Value = serde_json::from_str(sample)?;
             let id = format!("evt_trigger_{}", hex::encode(rand::random::<[u8; 8]>()));
             event["id"] = id.into();
-            event["shop"] = args.shop.clone().into();
-            let path = format!("/v1/shops/{}/events", args.shop);
+            event["shop"] = shop.clone().into();
+            let path = format!("/v1/shops/{shop}/events");
             args.remote
                 .call(reqwest::Method::POST, &path, Body::Json(event))?
         }

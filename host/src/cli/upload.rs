@@ -6,16 +6,15 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use super::remote::{Body, Remote};
+use super::remote::{Body, Remote, ShopArg};
 
 #[derive(Args)]
 pub struct Upload {
     /// The component (.wasm) to upload.
     #[arg(value_name = "PATH.wasm")]
     file: PathBuf,
-    /// The shop that owns the plugin.
-    #[arg(long)]
-    shop: String,
+    #[command(flatten)]
+    shop: ShopArg,
     /// The plugin's name within the shop (webhooks name it `NAME@latest` or
     /// `NAME@<version>`).
     #[arg(long)]
@@ -27,7 +26,11 @@ pub struct Upload {
 pub fn run(args: Upload) -> Result<()> {
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
-    let path = format!("/v1/shops/{}/plugins/{}/versions", args.shop, args.name);
+    let path = format!(
+        "/v1/shops/{}/plugins/{}/versions",
+        args.shop.get()?,
+        args.name
+    );
     let kept = args
         .remote
         .call(

@@ -79,4 +79,15 @@ impl Service {
         }
         Ok(ingested)
     }
+
+    /// One stored event of `shop`, as JSON text in the event format with its id
+    /// written in (a derived id too).
+    pub async fn event(&self, shop: &str, id: &str) -> Result<String, Error> {
+        if !self.shop_exists(shop).await? {
+            return Err(Refused::not_found(format!("shop {shop}")).into());
+        }
+        let stored = (self.store.event(shop, id).await?)
+            .ok_or_else(|| Refused::not_found(format!("event {id}")))?;
+        events::with_id(&stored.body, &stored.id).map_err(|e| Error::Internal(e.to_string()))
+    }
 }
