@@ -14,6 +14,7 @@ mod remote;
 mod serve;
 mod trigger;
 mod upload;
+mod versions;
 
 use std::process::ExitCode;
 

@@ -73,8 +73,14 @@ async fn promotions_and_withdrawals_move_latest_and_name_pinned_webhooks() {
         .await
         .unwrap();
     assert_eq!(refused, Withdrawn::Last);
-    assert_eq!(latest(&store).await, "aaaaaaaaaaaa", "the refusal changed nothing");
-    let unknown = store.withdraw_plugin_version("s", &d, "cccccccccccc", NOW).await;
+    assert_eq!(
+        latest(&store).await,
+        "aaaaaaaaaaaa",
+        "the refusal changed nothing"
+    );
+    let unknown = store
+        .withdraw_plugin_version("s", &d, "cccccccccccc", NOW)
+        .await;
     assert_eq!(unknown.unwrap(), Withdrawn::NotFound);
     assert!(
         store
