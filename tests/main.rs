@@ -22,6 +22,7 @@ mod hot_swap;
 mod ingest;
 mod instances;
 mod layers;
+mod lifecycle;
 mod listen;
 mod loading;
 mod output;
