@@ -23,6 +23,7 @@ mod ingest;
 mod instances;
 mod layers;
 mod lifecycle;
+mod lifecycle_cli;
 mod listen;
 mod loading;
 mod output;
