@@ -96,7 +96,7 @@ pub enum Withdrawn {
     /// name) that name it exactly and keep running it.
     Done {
         /// The version as it is now.
-        version: PluginVersion,
+        version: Box<PluginVersion>,
         /// The webhooks pinned to it.
         pinned: Vec<(String, String)>,
     },

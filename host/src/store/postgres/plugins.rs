@@ -294,5 +294,8 @@ pub(super) async fn withdraw(
         .await?
         .ok_or_else(|| StoreError::Corrupt("plugin version vanished".into()))?;
     tx.commit().await?;
-    Ok(Withdrawn::Done { version, pinned })
+    Ok(Withdrawn::Done {
+        version: Box::new(version),
+        pinned,
+    })
 }

@@ -265,7 +265,10 @@ pub(super) async fn withdraw(
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let version = find(conn, &shop, name.as_str(), &version_id)?
             .ok_or_else(|| StoreError::Corrupt("plugin version vanished".into()))?;
-        Ok(Withdrawn::Done { version, pinned })
+        Ok(Withdrawn::Done {
+        version: Box::new(version),
+        pinned,
+    })
     })
     .await
 }
