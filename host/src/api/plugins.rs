@@ -123,7 +123,8 @@ pub async fn list(
     shop_reached(&state, &caller, &shop).await?;
     let mut data = Vec::new();
     for (name, versions) in state.service.plugins(&shop).await {
-        let Some(latest) = versions.iter().find(|v| v.latest) else {
+        // Every version withdrawn (the others deleted): still listed, by its newest.
+        let Some(latest) = versions.iter().find(|v| v.latest).or(versions.last()) else {
             continue;
         };
         data.push(PluginSummary {
@@ -145,7 +146,8 @@ pub async fn list(
 
 /// Uploads a version: the body is the component (`application/wasm`). It is checked
 /// (a `kait:plugin` transformer importing only WASI 0.2 and `kait:plugin/host`) and
-/// compiled now. The same bytes again answer 200 with the version already kept.
+/// compiled now. The same bytes again answer 200 with the version already kept
+/// (a withdrawn one stays withdrawn: promote it to put it back).
 #[utoipa::path(post, path = "/v1/shops/{shop}/plugins/{name}/versions", operation_id = "upload_plugin_version", tag = "plugins",
     params(("shop" = String, Path, description = "The shop's id"), ("name" = String, Path, description = "The plugin's name")),
     request_body(content = Vec<u8>, content_type = "application/wasm", description = "The component, at most 32 MiB"),
