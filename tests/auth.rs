@@ -103,6 +103,12 @@ const ROUTES: &[(Method, &str, Body, [u16; 5])] = &[
     (Method::POST,   "/v1/shops/{shop}/plugins/{name}/versions/{version}/dry-run",
         Json(r#"{"sample": "order.paid", "config": {"url": "{url}/dry"}}"#),
                                                                          [401, 401, 404, 200, 200]),
+    // The first version, withdrawn (the uploads above stay in @latest; a second
+    // withdrawal is a no-op), then promoted back.
+    (Method::POST,   "/v1/shops/{shop}/plugins/{name}/versions/{version}/withdraw",
+                                                              Empty,     [401, 401, 404, 200, 200]),
+    (Method::POST,   "/v1/shops/{shop}/plugins/{name}/versions/{version}/promote",
+                                                              Empty,     [401, 401, 404, 200, 200]),
     // Ingest.
     (Method::POST,   "/v1/shops/{shop}/events",               Event,     [401, 401, 404, 202, 202]),
     (Method::GET,    "/v1/shops/{shop}/events/{id}",          Empty,     [401, 401, 404, 200, 200]),

@@ -23,6 +23,8 @@ mod hot_swap;
 mod ingest;
 mod instances;
 mod layers;
+mod lifecycle;
+mod lifecycle_cli;
 mod listen;
 mod loading;
 mod manage_cli;

@@ -1,5 +1,6 @@
 //! Two registries on one store and one bulletin, as two hosts would be: a version
-//! uploaded or deleted through one is what the other resolves at its next lookup.
+//! uploaded, deleted, promoted or withdrawn through one is what the other resolves
+//! at its next lookup.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use kait::domain::{
 use kait::metrics::Metrics;
 use kait::registry::{Builtins, Registry};
 use kait::signals::{Bulletin, LocalBulletin, PluginChanged};
-use kait::store::{Deleted, SharedStore};
+use kait::store::{Deleted, SharedStore, Withdrawn};
 
 use crate::common;
 
@@ -116,6 +117,48 @@ async fn a_change_through_one_host_is_resolved_by_the_other() {
     let seen = one.resolve("acme", &latest()).await.unwrap();
     assert_eq!(seen.version, first.row.version);
     assert_eq!(one.versions("acme", "mine").await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_promotion_or_withdrawal_through_one_host_moves_latest_on_the_other() {
+    let (_place, store) = store_with_acme().await;
+    let bulletin: Arc<dyn Bulletin<PluginChanged>> = Arc::new(LocalBulletin::default());
+    let (one, other) = (host(&store, &bulletin).await, host(&store, &bulletin).await);
+    let name = PluginName::parse("mine").unwrap();
+    let cap = Duration::from_secs(120);
+    let mut versions = Vec::new();
+    for (n, builtin) in ["http", "sheets"].into_iter().enumerate() {
+        let bytes = kait::builtin::get(builtin).unwrap().to_vec();
+        let up = one
+            .upload("acme", &name, bytes, cap, NOW + n as Millis)
+            .await;
+        versions.push(up.unwrap().row.version);
+    }
+    assert_eq!(
+        other.resolve("acme", &latest()).await.unwrap().version,
+        versions[1]
+    );
+
+    let promoted = one.promote("acme", &name, &versions[0], NOW + 5).await;
+    assert!(promoted.unwrap().is_some());
+    let seen = other.resolve("acme", &latest()).await.unwrap();
+    assert_eq!(
+        seen.version, versions[0],
+        "the other host follows the promotion"
+    );
+
+    let withdrawn = other.withdraw("acme", &name, &versions[0], NOW + 6).await;
+    assert!(matches!(withdrawn.unwrap(), Withdrawn::Done { .. }));
+    let seen = one.resolve("acme", &latest()).await.unwrap();
+    assert_eq!(
+        seen.version, versions[1],
+        "the first host follows the withdrawal"
+    );
+    let pinned = PluginRef::exact(name.clone(), &versions[0]);
+    assert_eq!(
+        one.resolve("acme", &pinned).await.unwrap().version,
+        versions[0]
+    );
 }
 
 /// A host whose listener was cut off may have missed news: told that anything

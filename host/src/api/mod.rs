@@ -80,6 +80,8 @@ fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(plugins::list))
         .routes(routes!(plugins::upload, plugins::versions))
         .routes(routes!(plugins::get, plugins::delete))
+        .routes(routes!(plugins::promote))
+        .routes(routes!(plugins::withdraw))
         .routes(routes!(dry_run::dry_run))
         .routes(routes!(events::ingest))
         .routes(routes!(events::get))

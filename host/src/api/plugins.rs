@@ -1,5 +1,5 @@
-//! A shop's plugins: uploading versions, listing them, deleting one no webhook
-//! uses. Built-in plugins are listed for every shop; a shop's own are visible to it
+//! A shop's plugins: uploading versions, listing them, promoting one to the
+//! latest or withdrawing one from it, deleting one no webhook uses. Built-in plugins are listed for every shop; a shop's own are visible to it
 //! alone (another shop gets 404).
 
 use axum::body::Body;
@@ -14,7 +14,7 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{Json, Path};
 use super::{AppState, Page};
 use crate::clock::rfc3339;
-use crate::service::Version;
+use crate::service::{Version, Withdrawal};
 
 /// A plugin a shop can use.
 #[derive(Serialize, ToSchema)]
@@ -45,6 +45,10 @@ pub struct PluginVersion {
     created_at: Option<String>,
     /// Whether `name@latest` resolves to it.
     latest: bool,
+    /// When it was withdrawn from `@latest` (null when it is not withdrawn).
+    withdrawn_at: Option<String>,
+    /// When it was last promoted to the latest (null when never).
+    promoted_at: Option<String>,
     builtin: bool,
     /// What the plugin says about itself: name, version, description, config_schema.
     #[schema(value_type = Object)]
@@ -62,9 +66,41 @@ impl From<Version> for PluginVersion {
             size: v.size,
             created_at: v.created_at.map(rfc3339),
             latest: v.latest,
+            withdrawn_at: v.withdrawn_at.map(rfc3339),
+            promoted_at: v.promoted_at.map(rfc3339),
             builtin: v.builtin,
             info: v.info,
             imports: v.imports,
+        }
+    }
+}
+
+/// A webhook pinned to a withdrawn version.
+#[derive(Serialize, ToSchema)]
+pub struct PinnedWebhook {
+    id: String,
+    name: String,
+}
+
+/// A withdrawn version and the webhooks pinned to it, which keep running it.
+#[derive(Serialize, ToSchema)]
+pub struct WithdrawnVersion {
+    #[serde(flatten)]
+    version: PluginVersion,
+    /// The webhooks naming this version exactly: they keep running it until
+    /// pointed elsewhere.
+    pinned_webhooks: Vec<PinnedWebhook>,
+}
+
+impl From<Withdrawal> for WithdrawnVersion {
+    fn from(w: Withdrawal) -> Self {
+        Self {
+            version: w.version.into(),
+            pinned_webhooks: w
+                .pinned
+                .into_iter()
+                .map(|(id, name)| PinnedWebhook { id, name })
+                .collect(),
         }
     }
 }
@@ -87,7 +123,8 @@ pub async fn list(
     shop_reached(&state, &caller, &shop).await?;
     let mut data = Vec::new();
     for (name, versions) in state.service.plugins(&shop).await {
-        let Some(latest) = versions.last() else {
+        // Every version withdrawn (the others deleted): still listed, by its newest.
+        let Some(latest) = versions.iter().find(|v| v.latest).or(versions.last()) else {
             continue;
         };
         data.push(PluginSummary {
@@ -109,7 +146,8 @@ pub async fn list(
 
 /// Uploads a version: the body is the component (`application/wasm`). It is checked
 /// (a `kait:plugin` transformer importing only WASI 0.2 and `kait:plugin/host`) and
-/// compiled now. The same bytes again answer 200 with the version already kept.
+/// compiled now. The same bytes again answer 200 with the version already kept
+/// (a withdrawn one stays withdrawn: promote it to put it back).
 #[utoipa::path(post, path = "/v1/shops/{shop}/plugins/{name}/versions", operation_id = "upload_plugin_version", tag = "plugins",
     params(("shop" = String, Path, description = "The shop's id"), ("name" = String, Path, description = "The plugin's name")),
     request_body(content = Vec<u8>, content_type = "application/wasm", description = "The component, at most 32 MiB"),
@@ -199,4 +237,47 @@ pub async fn delete(
         .delete_plugin_version(&shop, &name, &version)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Makes a version the latest: `name@latest` resolves to it from the next
+/// delivery on (attempts already running keep theirs). A withdrawn version is
+/// put back.
+#[utoipa::path(post, path = "/v1/shops/{shop}/plugins/{name}/versions/{version}/promote", operation_id = "promote_plugin_version", tag = "plugins",
+    params(("shop" = String, Path, description = "The shop's id"), ("name" = String, Path, description = "The plugin's name"),
+        ("version" = String, Path, description = "A version id")),
+    responses((status = 200, body = PluginVersion, description = "It is the latest"), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "A built-in plugin (`builtin_plugin`)")))]
+pub async fn promote(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((shop, name, version)): Path<(String, String, String)>,
+) -> Result<Json<PluginVersion>, ApiError> {
+    shop_reached(&state, &caller, &shop).await?;
+    let promoted = state
+        .service
+        .promote_plugin_version(&shop, &name, &version)
+        .await?;
+    Ok(Json(promoted.into()))
+}
+
+/// Takes a version out of `@latest`: the highest-ranked version not withdrawn
+/// becomes the latest. It stays listed, can still be named exactly, and can be
+/// promoted back; the webhooks pinned to it keep running it and are listed.
+#[utoipa::path(post, path = "/v1/shops/{shop}/plugins/{name}/versions/{version}/withdraw", operation_id = "withdraw_plugin_version", tag = "plugins",
+    params(("shop" = String, Path, description = "The shop's id"), ("name" = String, Path, description = "The plugin's name"),
+        ("version" = String, Path, description = "A version id")),
+    responses((status = 200, body = WithdrawnVersion, description = "It is out of `@latest`"), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "It is the only version not withdrawn (`last_version`)"),
+        (status = 422, body = ErrorBody, description = "A built-in plugin (`builtin_plugin`)")))]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((shop, name, version)): Path<(String, String, String)>,
+) -> Result<Json<WithdrawnVersion>, ApiError> {
+    shop_reached(&state, &caller, &shop).await?;
+    let withdrawn = state
+        .service
+        .withdraw_plugin_version(&shop, &name, &version)
+        .await?;
+    Ok(Json(withdrawn.into()))
 }

@@ -19,6 +19,7 @@ mod serve;
 mod shops;
 mod trigger;
 mod upload;
+mod versions;
 mod webhooks;
 
 use std::process::ExitCode;

@@ -38,6 +38,14 @@ pub enum Command {
     },
     /// Upload a component as a new version of a shop's plugin on a running server.
     Upload(super::upload::Upload),
+    /// List a shop's versions of a plugin on a running server (id first).
+    Versions(super::versions::Versions),
+    /// Make a version the latest (`NAME@latest` runs it from the next delivery).
+    Promote(super::versions::Move),
+    /// Take a version out of `@latest`; pinned webhooks keep it and are listed.
+    Withdraw(super::versions::Move),
+    /// Run a version on a sample event on a running server; delivers nothing.
+    DryRun(super::versions::DryRun),
     /// Check a configuration with the plugin's validate-config.
     Check {
         #[command(flatten)]
@@ -56,12 +64,21 @@ pub struct PluginArg {
 }
 
 pub fn run(command: Command) -> Result<()> {
-    if let Command::Upload(upload) = command {
-        return super::upload::run(upload);
-    }
+    let command = match command {
+        Command::Upload(upload) => return super::upload::run(upload),
+        Command::Versions(args) => return super::versions::versions(args),
+        Command::Promote(args) => return super::versions::promote(args),
+        Command::Withdraw(args) => return super::versions::withdraw(args),
+        Command::DryRun(args) => return super::versions::dry_run(args),
+        local => local,
+    };
     let runtime = Runtime::new(RuntimeConfig::default())?;
     match command {
-        Command::Upload(_) => unreachable!("handled above"),
+        Command::Upload(_)
+        | Command::Versions(_)
+        | Command::Promote(_)
+        | Command::Withdraw(_)
+        | Command::DryRun(_) => unreachable!("handled above"),
         Command::Run {
             plugin,
             event,

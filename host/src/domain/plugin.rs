@@ -180,15 +180,62 @@ pub struct PluginVersion {
     pub info: Value,
     /// Everything the component imports.
     pub imports: Vec<String>,
-    /// Upload order within the store; the highest of a name is its latest.
+    /// Upload order within the store.
     pub seq: i64,
+    /// Standing among the plugin's versions: the highest not withdrawn is its
+    /// latest. An upload or a promotion gives the next one.
+    pub rank: i64,
     /// Uploaded at.
     pub created_at: Millis,
+    /// When it was taken out of `@latest` (`None`: it was not, or promoted back).
+    pub withdrawn_at: Option<Millis>,
+    /// When it was last made the latest by hand (`None`: never).
+    pub promoted_at: Option<Millis>,
+}
+
+impl PluginVersion {
+    /// The version `name@latest` resolves to among one plugin's `versions`: the
+    /// highest-ranked not withdrawn (`None` if every one is withdrawn).
+    pub fn latest_of(versions: &[PluginVersion]) -> Option<&PluginVersion> {
+        versions
+            .iter()
+            .filter(|v| v.withdrawn_at.is_none())
+            .max_by_key(|v| v.rank)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn stored(version: &str, rank: i64, withdrawn_at: Option<Millis>) -> PluginVersion {
+        PluginVersion {
+            shop_id: "s".into(),
+            name: PluginName::parse("d").unwrap(),
+            version: version.into(),
+            sha256: String::new(),
+            size: 0,
+            info: Value::Null,
+            imports: Vec::new(),
+            seq: 0,
+            rank,
+            created_at: 0,
+            withdrawn_at,
+            promoted_at: None,
+        }
+    }
+
+    #[test]
+    fn latest_is_the_highest_ranked_not_withdrawn() {
+        let versions = [
+            stored("a", 3, None),
+            stored("b", 5, Some(1)),
+            stored("c", 4, None),
+        ];
+        let latest = PluginVersion::latest_of(&versions).unwrap();
+        assert_eq!(latest.version, "c");
+        assert!(PluginVersion::latest_of(&versions[1..2]).is_none());
+    }
 
     #[test]
     fn parses_the_three_forms() {

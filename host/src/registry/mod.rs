@@ -7,13 +7,18 @@
 //! A shop's plugins resolve only for that shop. Versions are compiled at upload and
 //! made ready lazily after a restart, from the runtime's disk cache of native code.
 //!
-//! The index of each shop's versions is filled from the store at start. An upload
-//! or a delete updates it and publishes a [`PluginChanged`] bulletin; every
-//! registry that hears one (on this host or, with a shared backend, another)
-//! reloads that plugin's versions from the store before its next lookup.
+//! `@latest` is the highest-ranked version not withdrawn: an upload or a promotion
+//! ranks a version highest, a withdrawal takes it out of `@latest`.
+//!
+//! The index of each shop's versions is filled from the store at start. An upload,
+//! a delete, a promotion or a withdrawal updates it and publishes a
+//! [`PluginChanged`] bulletin; every registry that hears one (on this host or,
+//! with a shared backend, another) reloads that plugin's versions from the store
+//! before its next lookup.
 
 mod builtins;
 mod index;
+mod lifecycle;
 mod upload;
 
 use std::collections::{BTreeMap, HashMap};
@@ -266,7 +271,7 @@ impl Registry {
             });
         };
         let found = match reference.pin.exact() {
-            None => versions.last(),
+            None => PluginVersion::latest_of(versions),
             Some(version) => versions.iter().find(|v| v.version == version),
         };
         found.cloned().ok_or_else(|| ResolveError::UnknownVersion {

@@ -104,7 +104,10 @@ impl Registry {
             }),
             imports: plugin.imports().to_vec(),
             seq: 0,
+            rank: 0,
             created_at: now,
+            withdrawn_at: None,
+            promoted_at: None,
         };
         let (row, created) = self.inner.store.insert_plugin_version(row, bytes).await?;
         if created {

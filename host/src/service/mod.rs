@@ -9,6 +9,7 @@ mod deliveries;
 mod dry_run;
 mod events;
 pub mod keys;
+mod lifecycle;
 mod operations;
 mod plugins;
 pub mod portal;
@@ -31,6 +32,7 @@ use crate::worker::Pipeline;
 
 pub use dry_run::{DryRun, DryRunInput};
 pub use keys::Keys;
+pub use lifecycle::Withdrawal;
 pub use plugins::Version;
 pub use shops::ShopUpdated;
 pub use webhooks::{WebhookChanges, WebhookInput};

@@ -25,6 +25,10 @@ pub struct Version {
     pub created_at: Option<Millis>,
     /// Whether `name@latest` resolves to it.
     pub latest: bool,
+    /// When it was taken out of `@latest`, if it is.
+    pub withdrawn_at: Option<Millis>,
+    /// When it was last made the latest by hand, if ever.
+    pub promoted_at: Option<Millis>,
     /// Kait's own.
     pub builtin: bool,
     /// What the plugin says about itself: name, version, description, config_schema.
@@ -34,7 +38,8 @@ pub struct Version {
 }
 
 impl Version {
-    fn stored(row: &PluginVersion, latest: bool) -> Self {
+    /// A shop's version, `latest` when `name@latest` resolves to it.
+    pub(super) fn stored(row: &PluginVersion, latest: bool) -> Self {
         Self {
             name: row.name.to_string(),
             version: row.version.clone(),
@@ -42,6 +47,8 @@ impl Version {
             size: row.size,
             created_at: Some(row.created_at),
             latest,
+            withdrawn_at: row.withdrawn_at,
+            promoted_at: row.promoted_at,
             builtin: false,
             info: row.info.clone(),
             imports: row.imports.clone(),
@@ -57,6 +64,8 @@ impl Version {
             size: entry.plugin.size() as u64,
             created_at: None,
             latest: true,
+            withdrawn_at: None,
+            promoted_at: None,
             builtin: true,
             info: json!({
                 "name": entry.info.name,
@@ -118,11 +127,10 @@ impl Service {
             .versions(shop, name)
             .await
             .ok_or_else(|| Refused::not_found(format!("plugin {name}")))?;
-        let last = rows.len() - 1;
+        let latest = PluginVersion::latest_of(&rows).map(|v| v.seq);
         Ok(rows
             .iter()
-            .enumerate()
-            .map(|(i, row)| Version::stored(row, i == last))
+            .map(|row| Version::stored(row, Some(row.seq) == latest))
             .collect())
     }
 
@@ -137,7 +145,7 @@ impl Service {
             Pin::parse(version).map_err(|e| Refused::not_found(format!("plugin {name} {e}")))?;
         let mut versions = self.plugin_versions(shop, name).await?;
         let index = match pin.exact() {
-            None => versions.len().checked_sub(1),
+            None => versions.iter().position(|v| v.latest),
             Some(id) => versions.iter().position(|v| v.version == id),
         };
         index
@@ -166,8 +174,21 @@ impl Service {
             .versions(shop, name.as_str())
             .await
             .unwrap_or_default();
-        let latest = versions.last().map(|v| v.version.as_str()) == Some(&uploaded.row.version);
+        let latest = PluginVersion::latest_of(&versions).map(|v| v.version.as_str())
+            == Some(&uploaded.row.version);
         Ok((Version::stored(&uploaded.row, latest), uploaded.created))
+    }
+
+    /// Refuses a built-in plugin (`builtin_plugin`): it cannot be `what`.
+    pub(super) fn not_builtin(&self, name: &str, what: &str) -> Result<(), Error> {
+        if self.registry.is_builtin(name) {
+            return Err(Refused::invalid(
+                "builtin_plugin",
+                format!("{name} is built in and cannot be {what}"),
+            )
+            .into());
+        }
+        Ok(())
     }
 
     /// Deletes a version no webhook uses; the refusal names the webhooks that do.
@@ -177,13 +198,7 @@ impl Service {
         name: &str,
         version: &str,
     ) -> Result<(), Error> {
-        if self.registry.is_builtin(name) {
-            return Err(Refused::invalid(
-                "builtin_plugin",
-                format!("{name} is built in and cannot be deleted"),
-            )
-            .into());
-        }
+        self.not_builtin(name, "deleted")?;
         let id = self.plugin_version(shop, name, version).await?.version;
         let name = PluginName::parse(name)?;
         match self.registry.delete(shop, &name, &id).await? {

@@ -233,6 +233,26 @@ macro_rules! store_by_tables {
             ) -> Result<Deleted, StoreError> {
                 plugins::delete(self, shop, name, version).await
             }
+
+            async fn promote_plugin_version(
+                &self,
+                shop: &str,
+                name: &PluginName,
+                version: &str,
+                now: Millis,
+            ) -> Result<Option<PluginVersion>, StoreError> {
+                plugins::promote(self, shop, name, version, now).await
+            }
+
+            async fn withdraw_plugin_version(
+                &self,
+                shop: &str,
+                name: &PluginName,
+                version: &str,
+                now: Millis,
+            ) -> Result<Withdrawn, StoreError> {
+                plugins::withdraw(self, shop, name, version, now).await
+            }
         }
     };
 }

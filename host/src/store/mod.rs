@@ -89,6 +89,23 @@ pub enum Deleted {
     InUse(Vec<(String, String)>),
 }
 
+/// What withdrawing a plugin version did.
+#[derive(Debug, PartialEq)]
+pub enum Withdrawn {
+    /// It is out of `@latest` (or already was); `pinned` are the webhooks (id,
+    /// name) that name it exactly and keep running it.
+    Done {
+        /// The version as it is now.
+        version: Box<PluginVersion>,
+        /// The webhooks pinned to it.
+        pinned: Vec<(String, String)>,
+    },
+    /// There is no such version.
+    NotFound,
+    /// It is the plugin's only version not withdrawn: `@latest` would name nothing.
+    Last,
+}
+
 /// The store as the rest of Kait holds it.
 pub type SharedStore = Arc<dyn Store>;
 
@@ -257,6 +274,23 @@ pub trait Store: Send + Sync + 'static {
         name: &PluginName,
         version: &str,
     ) -> Result<Deleted, StoreError>;
+    /// Makes a version the latest: it gets the plugin's next rank, its
+    /// withdrawal (if any) is cleared. `None` if there is no such version.
+    async fn promote_plugin_version(
+        &self,
+        shop: &str,
+        name: &PluginName,
+        version: &str,
+        now: Millis,
+    ) -> Result<Option<PluginVersion>, StoreError>;
+    /// Takes a version out of `@latest` unless it is the only one left in it.
+    async fn withdraw_plugin_version(
+        &self,
+        shop: &str,
+        name: &PluginName,
+        version: &str,
+        now: Millis,
+    ) -> Result<Withdrawn, StoreError>;
 }
 
 /// An opened backend: the store and the signals its hosts share.

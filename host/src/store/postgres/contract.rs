@@ -11,7 +11,7 @@ use crate::domain::{
     AttemptRecord, Claimed, Delivery, DeliveryPage, Ingested, NewEvent, NewShop, Plan, PlanChange,
     PluginName, PluginVersion, PortalLink, Session, Shop, StoredEvent, Webhook,
 };
-use crate::store::{Deleted, StoreError};
+use crate::store::{Deleted, StoreError, Withdrawn};
 
 impl Postgres {
     async fn ping(&self) -> Result<(), StoreError> {

@@ -1,16 +1,19 @@
 //! Per-shop plugin versions: the component bytes, kept once per content hash in
 //! the database (so every host can run every shop's plugin), and each shop's
 //! uploads of them under a name. A version in use by a webhook cannot be deleted;
-//! the refusal names the webhooks.
+//! the refusal names the webhooks. A version can be promoted to the latest, or
+//! withdrawn from it unless it is the last one in it.
 
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-use super::{Postgres, StoreError, corrupt, execute, maybe, rows};
+use super::{Postgres, StoreError, corrupt, execute, maybe, one, rows};
+use crate::clock::Millis;
 use crate::domain::{PluginName, PluginRef, PluginVersion};
-use crate::store::Deleted;
+use crate::store::{Deleted, Withdrawn};
 
-const COLUMNS: &str = "shop_id, name, version, sha256, size, info, imports, seq, created_at";
+const COLUMNS: &str = "shop_id, name, version, sha256, size, info, imports, seq, created_at, \
+     latest_rank, withdrawn_at, promoted_at";
 
 fn version(row: &Row) -> Result<PluginVersion, StoreError> {
     Ok(PluginVersion {
@@ -23,6 +26,9 @@ fn version(row: &Row) -> Result<PluginVersion, StoreError> {
         imports: serde_json::from_str(row.try_get::<_, &str>(6)?).map_err(corrupt)?,
         seq: row.try_get(7)?,
         created_at: row.try_get(8)?,
+        rank: row.try_get(9)?,
+        withdrawn_at: row.try_get(10)?,
+        promoted_at: row.try_get(11)?,
     })
 }
 
@@ -44,6 +50,38 @@ async fn find<C: GenericClient>(
     .transpose()
 }
 
+/// Uploads, deletes, promotions and withdrawals of one plugin take turns, so
+/// "the latest" and the ranks hold still.
+async fn lock<C: GenericClient>(
+    client: &C,
+    shop: &str,
+    name: &PluginName,
+) -> Result<(), StoreError> {
+    execute(
+        client,
+        "SELECT pg_advisory_xact_lock(hashtext($1))",
+        &[&format!("{shop}/{name}")],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The rank above every version of the plugin: the next upload's or promotion's.
+async fn next_rank<C: GenericClient>(
+    client: &C,
+    shop: &str,
+    name: &PluginName,
+) -> Result<i64, StoreError> {
+    Ok(one(
+        client,
+        "SELECT COALESCE(MAX(latest_rank), 0) + 1 FROM plugin_versions
+         WHERE shop_id = $1 AND name = $2",
+        &[&shop, &name.as_str()],
+    )
+    .await?
+    .try_get(0)?)
+}
+
 pub(super) async fn insert(
     db: &Postgres,
     mut new: PluginVersion,
@@ -51,6 +89,8 @@ pub(super) async fn insert(
 ) -> Result<(PluginVersion, bool), StoreError> {
     let mut client = db.client().await?;
     let tx = client.transaction().await?;
+    lock(&tx, &new.shop_id, &new.name).await?;
+    new.rank = next_rank(&tx, &new.shop_id, &new.name).await?;
     execute(
         &tx,
         "INSERT INTO plugin_blobs (sha256, bytes) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -59,8 +99,9 @@ pub(super) async fn insert(
     .await?;
     let added = maybe(
         &tx,
-        "INSERT INTO plugin_versions (shop_id, name, version, sha256, size, info, imports, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        "INSERT INTO plugin_versions
+         (shop_id, name, version, sha256, size, info, imports, created_at, latest_rank)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (shop_id, name, version) DO NOTHING
          RETURNING seq",
         &[
@@ -72,6 +113,7 @@ pub(super) async fn insert(
             &new.info.to_string(),
             &serde_json::to_string(&new.imports).unwrap_or_default(),
             &new.created_at,
+            &new.rank,
         ],
     )
     .await?;
@@ -130,20 +172,15 @@ pub(super) async fn delete(
 ) -> Result<Deleted, StoreError> {
     let mut client = db.client().await?;
     let tx = client.transaction().await?;
-    // Uploads and deletes of one plugin take turns, so "the latest" holds still.
-    execute(
-        &tx,
-        "SELECT pg_advisory_xact_lock(hashtext($1))",
-        &[&format!("{shop}/{name}")],
-    )
-    .await?;
+    lock(&tx, shop, name).await?;
     let Some(found) = find(&tx, shop, name.as_str(), version_id).await? else {
         return Ok(Deleted::NotFound);
     };
     let latest = maybe(
         &tx,
-        "SELECT version FROM plugin_versions WHERE shop_id = $1 AND name = $2
-         ORDER BY seq DESC LIMIT 1",
+        "SELECT version FROM plugin_versions
+         WHERE shop_id = $1 AND name = $2 AND withdrawn_at IS NULL
+         ORDER BY latest_rank DESC LIMIT 1",
         &[&shop, &name.as_str()],
     )
     .await?
@@ -181,5 +218,84 @@ pub(super) async fn delete(
     tx.commit().await?;
     Ok(Deleted::Done {
         orphaned: (removed > 0).then_some(found.sha256),
+    })
+}
+
+pub(super) async fn promote(
+    db: &Postgres,
+    shop: &str,
+    name: &PluginName,
+    version_id: &str,
+    now: Millis,
+) -> Result<Option<PluginVersion>, StoreError> {
+    let mut client = db.client().await?;
+    let tx = client.transaction().await?;
+    lock(&tx, shop, name).await?;
+    let Some(found) = find(&tx, shop, name.as_str(), version_id).await? else {
+        return Ok(None);
+    };
+    let rank = next_rank(&tx, shop, name).await?;
+    execute(
+        &tx,
+        "UPDATE plugin_versions SET latest_rank = $2, withdrawn_at = NULL, promoted_at = $3
+         WHERE seq = $1",
+        &[&found.seq, &rank, &now],
+    )
+    .await?;
+    let promoted = find(&tx, shop, name.as_str(), version_id).await?;
+    tx.commit().await?;
+    Ok(promoted)
+}
+
+pub(super) async fn withdraw(
+    db: &Postgres,
+    shop: &str,
+    name: &PluginName,
+    version_id: &str,
+    now: Millis,
+) -> Result<Withdrawn, StoreError> {
+    let mut client = db.client().await?;
+    let tx = client.transaction().await?;
+    lock(&tx, shop, name).await?;
+    let Some(found) = find(&tx, shop, name.as_str(), version_id).await? else {
+        return Ok(Withdrawn::NotFound);
+    };
+    if found.withdrawn_at.is_none() {
+        let others: i64 = one(
+            &tx,
+            "SELECT count(*) FROM plugin_versions
+             WHERE shop_id = $1 AND name = $2 AND withdrawn_at IS NULL AND seq <> $3",
+            &[&shop, &name.as_str(), &found.seq],
+        )
+        .await?
+        .try_get(0)?;
+        if others == 0 {
+            return Ok(Withdrawn::Last);
+        }
+        execute(
+            &tx,
+            "UPDATE plugin_versions SET withdrawn_at = $2 WHERE seq = $1",
+            &[&found.seq, &now],
+        )
+        .await?;
+    }
+    let exact = PluginRef::exact(name.clone(), version_id).to_string();
+    let mut pinned = Vec::new();
+    for row in rows(
+        &tx,
+        "SELECT id, name FROM webhooks WHERE shop_id = $1 AND plugin = $2 ORDER BY created_at, id",
+        &[&shop, &exact],
+    )
+    .await?
+    {
+        pinned.push((row.try_get(0)?, row.try_get(1)?));
+    }
+    let version = find(&tx, shop, name.as_str(), version_id)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("plugin version vanished".into()))?;
+    tx.commit().await?;
+    Ok(Withdrawn::Done {
+        version: Box::new(version),
+        pinned,
     })
 }

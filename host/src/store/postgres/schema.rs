@@ -126,6 +126,15 @@ ALTER TABLE deliveries ADD COLUMN done_requests TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE webhooks ADD COLUMN previous_secret TEXT;
 ALTER TABLE webhooks ADD COLUMN previous_secret_until BIGINT;
 "#,
+    // Version lifecycle: `@latest` is the highest-ranked version not withdrawn;
+    // a promotion gives a version the next rank. Existing versions rank in
+    // upload order, as `@latest` meant before.
+    r#"
+ALTER TABLE plugin_versions ADD COLUMN latest_rank BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE plugin_versions ADD COLUMN withdrawn_at BIGINT;
+ALTER TABLE plugin_versions ADD COLUMN promoted_at BIGINT;
+UPDATE plugin_versions SET latest_rank = seq;
+"#,
 ];
 
 /// Applies the migrations not yet run, in one transaction.

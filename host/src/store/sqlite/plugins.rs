@@ -1,14 +1,17 @@
 //! Per-shop plugin versions: the component bytes, kept once per content hash, and
 //! each shop's uploads of them under a name. A version in use by a webhook cannot
-//! be deleted; the refusal names the webhooks.
+//! be deleted; the refusal names the webhooks. A version can be promoted to the
+//! latest, or withdrawn from it unless it is the last one in it.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{Sqlite, StoreError, corrupt};
+use crate::clock::Millis;
 use crate::domain::{PluginName, PluginRef, PluginVersion};
-use crate::store::Deleted;
+use crate::store::{Deleted, Withdrawn};
 
-const COLUMNS: &str = "shop_id, name, version, sha256, size, info, imports, seq, created_at";
+const COLUMNS: &str = "shop_id, name, version, sha256, size, info, imports, seq, created_at, \
+     latest_rank, withdrawn_at, promoted_at";
 
 /// A row as read, its JSON still text.
 struct Raw {
@@ -21,6 +24,9 @@ struct Raw {
     imports: String,
     seq: i64,
     created_at: i64,
+    rank: i64,
+    withdrawn_at: Option<i64>,
+    promoted_at: Option<i64>,
 }
 
 fn raw(row: &Row) -> rusqlite::Result<Raw> {
@@ -34,6 +40,9 @@ fn raw(row: &Row) -> rusqlite::Result<Raw> {
         imports: row.get(6)?,
         seq: row.get(7)?,
         created_at: row.get(8)?,
+        rank: row.get(9)?,
+        withdrawn_at: row.get(10)?,
+        promoted_at: row.get(11)?,
     })
 }
 
@@ -47,7 +56,10 @@ fn version(raw: Raw) -> Result<PluginVersion, StoreError> {
         info: serde_json::from_str(&raw.info).map_err(corrupt)?,
         imports: serde_json::from_str(&raw.imports).map_err(corrupt)?,
         seq: raw.seq,
+        rank: raw.rank,
         created_at: raw.created_at,
+        withdrawn_at: raw.withdrawn_at,
+        promoted_at: raw.promoted_at,
     })
 }
 
@@ -72,12 +84,23 @@ fn find(
 fn latest(conn: &Connection, shop: &str, name: &str) -> Result<Option<String>, StoreError> {
     Ok(conn
         .query_row(
-            "SELECT version FROM plugin_versions WHERE shop_id = ?1 AND name = ?2
-             ORDER BY seq DESC LIMIT 1",
+            "SELECT version FROM plugin_versions
+             WHERE shop_id = ?1 AND name = ?2 AND withdrawn_at IS NULL
+             ORDER BY latest_rank DESC LIMIT 1",
             [shop, name],
             |r| r.get(0),
         )
         .optional()?)
+}
+
+/// The rank above every version of the plugin: the next upload's or promotion's.
+fn next_rank(conn: &Connection, shop: &str, name: &str) -> Result<i64, StoreError> {
+    Ok(conn.query_row(
+        "SELECT COALESCE(MAX(latest_rank), 0) + 1 FROM plugin_versions
+         WHERE shop_id = ?1 AND name = ?2",
+        [shop, name],
+        |r| r.get(0),
+    )?)
 }
 
 pub(super) async fn insert(
@@ -99,9 +122,11 @@ pub(super) async fn insert(
             "INSERT OR IGNORE INTO plugin_blobs (sha256, bytes) VALUES (?1, ?2)",
             params![new.sha256, bytes],
         )?;
+        new.rank = next_rank(conn, &new.shop_id, new.name.as_str())?;
         conn.execute(
-            "INSERT INTO plugin_versions (shop_id, name, version, sha256, size, info, imports, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO plugin_versions
+             (shop_id, name, version, sha256, size, info, imports, created_at, latest_rank)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 new.shop_id,
                 new.name.as_str(),
@@ -110,7 +135,8 @@ pub(super) async fn insert(
                 new.size,
                 new.info.to_string(),
                 serde_json::to_string(&new.imports).unwrap_or_default(),
-                new.created_at
+                new.created_at,
+                new.rank
             ],
         )?;
         new.seq = conn.last_insert_rowid();
@@ -176,6 +202,73 @@ pub(super) async fn delete(
         Ok(Deleted::Done {
             orphaned: (removed > 0).then_some(found.sha256),
         })
+    })
+    .await
+}
+
+pub(super) async fn promote(
+    db: &Sqlite,
+    shop: &str,
+    name: &PluginName,
+    version_id: &str,
+    now: Millis,
+) -> Result<Option<PluginVersion>, StoreError> {
+    let (shop, name, version_id) = (shop.to_string(), name.clone(), version_id.to_string());
+    db.write(move |conn, _| {
+        let Some(found) = find(conn, &shop, name.as_str(), &version_id)? else {
+            return Ok(None);
+        };
+        let rank = next_rank(conn, &shop, name.as_str())?;
+        conn.execute(
+            "UPDATE plugin_versions SET latest_rank = ?2, withdrawn_at = NULL, promoted_at = ?3
+             WHERE seq = ?1",
+            params![found.seq, rank, now],
+        )?;
+        find(conn, &shop, name.as_str(), &version_id)
+    })
+    .await
+}
+
+pub(super) async fn withdraw(
+    db: &Sqlite,
+    shop: &str,
+    name: &PluginName,
+    version_id: &str,
+    now: Millis,
+) -> Result<Withdrawn, StoreError> {
+    let (shop, name, version_id) = (shop.to_string(), name.clone(), version_id.to_string());
+    db.write(move |conn, _| {
+        let Some(found) = find(conn, &shop, name.as_str(), &version_id)? else {
+            return Ok(Withdrawn::NotFound);
+        };
+        if found.withdrawn_at.is_none() {
+            let others: i64 = conn.query_row(
+                "SELECT count(*) FROM plugin_versions
+                 WHERE shop_id = ?1 AND name = ?2 AND withdrawn_at IS NULL AND seq <> ?3",
+                params![shop, name.as_str(), found.seq],
+                |r| r.get(0),
+            )?;
+            if others == 0 {
+                return Ok(Withdrawn::Last);
+            }
+            conn.execute(
+                "UPDATE plugin_versions SET withdrawn_at = ?2 WHERE seq = ?1",
+                params![found.seq, now],
+            )?;
+        }
+        let mut stmt = conn.prepare(
+            "SELECT id, name FROM webhooks WHERE shop_id = ?1 AND plugin = ?2 ORDER BY created_at, id",
+        )?;
+        let exact = PluginRef::exact(name.clone(), &version_id).to_string();
+        let pinned = stmt
+            .query_map([&shop, &exact], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let version = find(conn, &shop, name.as_str(), &version_id)?
+            .ok_or_else(|| StoreError::Corrupt("plugin version vanished".into()))?;
+        Ok(Withdrawn::Done {
+        version: Box::new(version),
+        pinned,
+    })
     })
     .await
 }

@@ -139,6 +139,15 @@ ALTER TABLE deliveries ADD COLUMN done_requests TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE webhooks ADD COLUMN previous_secret TEXT;
 ALTER TABLE webhooks ADD COLUMN previous_secret_until INTEGER;
 "#),
+    // Version lifecycle: `@latest` is the highest-ranked version not withdrawn;
+    // a promotion gives a version the next rank. Existing versions rank in
+    // upload order, as `@latest` meant before.
+    Sql(r#"
+ALTER TABLE plugin_versions ADD COLUMN latest_rank INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE plugin_versions ADD COLUMN withdrawn_at INTEGER;
+ALTER TABLE plugin_versions ADD COLUMN promoted_at INTEGER;
+UPDATE plugin_versions SET latest_rank = seq;
+"#),
 ];
 
 pub(super) fn migrate(conn: &Connection, cipher: &Cipher) -> Result<(), StoreError> {

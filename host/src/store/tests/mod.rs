@@ -4,6 +4,7 @@
 //! by hand.
 
 mod fanout;
+mod lifecycle;
 mod portal;
 mod rotation;
 mod timers;
