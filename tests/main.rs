@@ -32,5 +32,6 @@ mod registry;
 mod remote_cli;
 mod rotation;
 mod sandbox;
+mod scaffold;
 mod secrets;
 mod seed;

@@ -11,6 +11,7 @@ mod events;
 mod listen;
 mod plugin;
 mod remote;
+mod scaffold;
 mod serve;
 mod trigger;
 mod upload;
@@ -35,6 +36,8 @@ enum Command {
     /// Run, inspect and check transformer plugins locally.
     #[command(subcommand)]
     Plugin(plugin::Command),
+    /// Print the plugin contract (wit/plugin.wit) that transformers implement.
+    Wit,
     /// Sample events in the event format.
     #[command(subcommand)]
     Events(events::Command),
@@ -68,6 +71,7 @@ pub fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Plugin(command) => plugin::run(command),
+        Command::Wit => scaffold::wit(),
         Command::Events(command) => events::run(command),
         Command::Serve(args) => serve::run(args),
         Command::Listen(args) => listen::run(args),

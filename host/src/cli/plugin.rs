@@ -36,6 +36,10 @@ pub enum Command {
     },
     /// Upload a component as a new version of a shop's plugin on a running server.
     Upload(super::upload::Upload),
+    /// Write a new plugin project (Rust, JavaScript or Python) into a new folder.
+    New(super::scaffold::New),
+    /// Build the plugin project in a folder (its build.sh) into transformer.wasm.
+    Build(super::scaffold::Build),
     /// Check a configuration with the plugin's validate-config.
     Check {
         #[command(flatten)]
@@ -54,12 +58,17 @@ pub struct PluginArg {
 }
 
 pub fn run(command: Command) -> Result<()> {
-    if let Command::Upload(upload) = command {
-        return super::upload::run(upload);
-    }
+    let command = match command {
+        Command::Upload(upload) => return super::upload::run(upload),
+        Command::New(args) => return super::scaffold::new(args),
+        Command::Build(args) => return super::scaffold::build(args),
+        other => other,
+    };
     let runtime = Runtime::new(RuntimeConfig::default())?;
     match command {
-        Command::Upload(_) => unreachable!("handled above"),
+        Command::Upload(_) | Command::New(_) | Command::Build(_) => {
+            unreachable!("handled above")
+        }
         Command::Run {
             plugin,
             event,
