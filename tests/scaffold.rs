@@ -40,7 +40,15 @@ async fn new_build_run_upload_deliver(lang: &str, test: &[&str]) {
     let dir = temp.path().join("my-plugin");
     let dir_arg = dir.to_str().unwrap();
     let printed = run(
-        kait(&["plugin", "new", "my-plugin", "--lang", lang, "--dir", dir_arg]),
+        kait(&[
+            "plugin",
+            "new",
+            "my-plugin",
+            "--lang",
+            lang,
+            "--dir",
+            dir_arg,
+        ]),
         "plugin new",
     );
     assert!(printed.contains(dir_arg), "{printed}");
@@ -48,7 +56,11 @@ async fn new_build_run_upload_deliver(lang: &str, test: &[&str]) {
         std::fs::read_to_string(dir.join("wit/plugin.wit")).unwrap(),
         std::fs::read_to_string(repo().join("wit/plugin.wit")).unwrap()
     );
-    assert!(std::fs::read_to_string(dir.join("README.md")).unwrap().contains("| WIT |"));
+    assert!(
+        std::fs::read_to_string(dir.join("README.md"))
+            .unwrap()
+            .contains("| WIT |")
+    );
 
     // The folder is taken now: a second `new` into it is refused, nothing changed.
     let again = kait(&["plugin", "new", "other", "--lang", lang, "--dir", dir_arg])
@@ -64,7 +76,10 @@ async fn new_build_run_upload_deliver(lang: &str, test: &[&str]) {
         "plugin build",
     );
     let wasm = dir.join("transformer.wasm").canonicalize().unwrap();
-    assert!(built.contains(&format!("built {}", wasm.display())), "{built}");
+    assert!(
+        built.contains(&format!("built {}", wasm.display())),
+        "{built}"
+    );
 
     run(
         Command::new(test[0])
@@ -76,8 +91,12 @@ async fn new_build_run_upload_deliver(lang: &str, test: &[&str]) {
 
     let sample = repo().join("examples/events/order.paid.json");
     let report = run(
-        kait(&["plugin", "run", "--plugin", wasm.to_str().unwrap()])
-            .args(["--event", sample.to_str().unwrap(), "--config", CONFIG]),
+        kait(&["plugin", "run", "--plugin", wasm.to_str().unwrap()]).args([
+            "--event",
+            sample.to_str().unwrap(),
+            "--config",
+            CONFIG,
+        ]),
         "plugin run",
     );
     let report: Value = serde_json::from_str(&report).unwrap();
@@ -88,9 +107,17 @@ async fn new_build_run_upload_deliver(lang: &str, test: &[&str]) {
     let mut receiver = Receiver::start().await;
     let key = server.shop("acme", "premium").await;
     let uploaded = run(
-        kait(&["plugin", "upload", wasm.to_str().unwrap(), "--shop", "acme", "--name", "mine"])
-            .env("KAIT_URL", &server.base)
-            .env("KAIT_KEY", &key),
+        kait(&[
+            "plugin",
+            "upload",
+            wasm.to_str().unwrap(),
+            "--shop",
+            "acme",
+            "--name",
+            "mine",
+        ])
+        .env("KAIT_URL", &server.base)
+        .env("KAIT_KEY", &key),
         "plugin upload",
     );
     let uploaded: Value = serde_json::from_str(&uploaded).unwrap();
@@ -106,7 +133,11 @@ async fn new_build_run_upload_deliver(lang: &str, test: &[&str]) {
     let (_, accepted) = server
         .event("acme", &key, &event("order.paid", "acme", "evt-scaffold"))
         .await;
-    assert_eq!(accepted["deliveries"].as_array().map(Vec::len), Some(1), "{accepted}");
+    assert_eq!(
+        accepted["deliveries"].as_array().map(Vec::len),
+        Some(1),
+        "{accepted}"
+    );
     let got = receiver.next().await;
     assert_eq!(got.path, "/mine");
     assert_eq!(got.json(), json!({ "text": TEXT }));
@@ -136,9 +167,17 @@ fn wit_prints_the_contract_and_bad_projects_are_refused() {
     );
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path().join("x");
-    let out = kait(&["plugin", "new", "Bad_Name", "--lang", "js", "--dir", dir.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = kait(&[
+        "plugin",
+        "new",
+        "Bad_Name",
+        "--lang",
+        "js",
+        "--dir",
+        dir.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid name"));
     assert!(!dir.exists(), "nothing written");
@@ -153,7 +192,9 @@ fn wit_prints_the_contract_and_bad_projects_are_refused() {
 #[test]
 fn the_kits_pass_their_tests() {
     run(
-        Command::new("node").arg("--test").current_dir(repo().join("kits/js")),
+        Command::new("node")
+            .arg("--test")
+            .current_dir(repo().join("kits/js")),
         "node --test in kits/js",
     );
     run(

@@ -48,10 +48,12 @@ pub struct Build {
 pub fn new(args: New) -> Result<()> {
     check_name(&args.name)?;
     let dir = args.dir.unwrap_or_else(|| PathBuf::from(&args.name));
-    let occupied = dir.exists()
-        && (!dir.is_dir() || std::fs::read_dir(&dir)?.next().is_some());
+    let occupied = dir.exists() && (!dir.is_dir() || std::fs::read_dir(&dir)?.next().is_some());
     if occupied {
-        bail!("{} already exists and is not an empty folder", dir.display());
+        bail!(
+            "{} already exists and is not an empty folder",
+            dir.display()
+        );
     }
     let root = Path::new(ROOT)
         .canonicalize()
@@ -83,7 +85,11 @@ pub fn new(args: New) -> Result<()> {
         Lang::Js => "npm test",
         Lang::Python => "python3 -m unittest",
     };
-    println!("wrote {} ({} plugin, kit: {kit})", dir.display(), lang_name(args.lang));
+    println!(
+        "wrote {} ({} plugin, kit: {kit})",
+        dir.display(),
+        lang_name(args.lang)
+    );
     println!("next: cd {} && {test} && kait plugin build", dir.display());
     Ok(())
 }
@@ -104,9 +110,9 @@ pub fn build(args: Build) -> Result<()> {
         bail!("{} failed ({status})", script.display());
     }
     let wasm = args.dir.join("transformer.wasm");
-    let wasm = wasm.canonicalize().with_context(|| {
-        format!("build.sh succeeded but wrote no {}", wasm.display())
-    })?;
+    let wasm = wasm
+        .canonicalize()
+        .with_context(|| format!("build.sh succeeded but wrote no {}", wasm.display()))?;
     println!("built {}", wasm.display());
     Ok(())
 }

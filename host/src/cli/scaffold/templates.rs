@@ -45,7 +45,10 @@ pub fn files(lang: Lang) -> Vec<(&'static str, String)> {
             (".gitignore", template!("python/gitignore")),
             ("README.md", template!("python/README.md")),
             ("tests/__init__.py", template!("python/tests/__init__.py")),
-            ("tests/test_plugin.py", template!("python/tests/test_plugin.py")),
+            (
+                "tests/test_plugin.py",
+                template!("python/tests/test_plugin.py"),
+            ),
         ],
     };
     files.extend(own.iter().map(|&(path, text)| (path, text.to_owned())));
