@@ -38,5 +38,6 @@ mod remote_cli;
 mod replay_cli;
 mod rotation;
 mod sandbox;
+mod scaffold;
 mod secrets;
 mod seed;

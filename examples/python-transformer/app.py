@@ -7,6 +7,7 @@ time; we implement its `WitWorld` protocol in a class that MUST be named `WitWor
 The three exported functions are:
   info()                   -> who we are and the JSON Schema of our config
   validate_config(config)  -> None, or raise Err(PluginError_InvalidConfig(...))
+                            (the kit's kait_plugin.invalid_config(...) builds it)
   transform(event, config) -> an Action, or raise Err(PluginError_...(...))
 
 Plugins never do I/O themselves: `transform` returns the HTTP request(s) and the
@@ -16,15 +17,13 @@ host sends them. The only host service we call is `host.log`.
 import json
 
 import wit_world
-from componentize_py_types import Err
+from kait_plugin import invalid_config, parse_event
 from wit_world.imports import host
 from wit_world.imports.types import (
     Action,
     Action_Send,
     Event,
     OutgoingRequest,
-    PluginError_InvalidConfig,
-    PluginError_InvalidEvent,
     PluginInfo,
 )
 
@@ -59,15 +58,15 @@ class WitWorld(wit_world.WitWorld):
         )
 
     def validate_config(self, config: str) -> None:
-        parse_config(config)  # raises Err(...) when invalid
+        parse_config(config)  # raises Err(PluginError_InvalidConfig(...)) when invalid
 
     def transform(self, event: Event, config: str) -> Action:
         cfg = parse_config(config)
 
-        checkout = load_json(event.payload)
-        checkout = checkout.get("checkout") if isinstance(checkout, dict) else None
-        if not isinstance(checkout, dict):
-            raise Err(PluginError_InvalidEvent("payload has no checkout"))
+        # The kit's parse_event reads the payload (JSON text) into dataclasses and
+        # raises Err(PluginError_InvalidEvent(...)) when there is no checkout; the
+        # checkout as sent is in .raw.
+        checkout = parse_event(event).checkout.raw
 
         items = checkout.get("items")
         if not isinstance(items, list):
@@ -99,9 +98,7 @@ class WitWorld(wit_world.WitWorld):
 
 def parse_config(config: str) -> dict:
     """Parses and checks the config JSON; raises Err(PluginError_InvalidConfig) if bad."""
-
-    def invalid(msg: str) -> Err:
-        return Err(PluginError_InvalidConfig(msg))
+    invalid = invalid_config  # the kit's Err(PluginError_InvalidConfig(msg))
 
     cfg = load_json(config)
     if not isinstance(cfg, dict):

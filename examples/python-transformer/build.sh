@@ -11,7 +11,9 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 
 # 2. Compile: bundle CPython + app.py into a component of the `transformer` world.
-#    The Python bindings (module `wit_world`) are generated on the fly from the WIT.
-.venv/bin/componentize-py -d ../../wit -w transformer componentize app -o transformer.wasm
+#    The Python bindings (module `wit_world`) are generated on the fly from the WIT;
+#    -p adds the kit (package kait_plugin) to the module path.
+.venv/bin/componentize-py -d ../../wit -w transformer componentize app \
+    -p . -p ../../kits/python -o transformer.wasm
 
 ls -l transformer.wasm

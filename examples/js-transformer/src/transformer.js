@@ -22,6 +22,7 @@
 // computes. The host sends the requests it returns.
 
 import { log } from 'kait:plugin/host@0.1.0';
+import { invalidConfig, parseEvent, postJson, send } from 'kait-plugin-kit';
 
 // ---------------------------------------------------------------------------
 // info: what the plugin says about itself.
@@ -61,9 +62,9 @@ export function info() {
 // not at delivery time.
 // ---------------------------------------------------------------------------
 
-// The plugin-error cases, as componentize-js expects a thrown variant.
-const invalidConfig = (message) => ({ tag: 'invalid-config', val: message });
-const invalidEvent = (message) => ({ tag: 'invalid-event', val: message });
+// invalidConfig(message) from the kit is the plugin-error case
+// `{ tag: 'invalid-config', val: message }`, as componentize-js expects a
+// thrown variant.
 
 const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -139,14 +140,9 @@ export function transform(event, configText) {
   // 1. The configuration is checked again: it may predate a plugin upgrade.
   const config = parseConfig(configText);
 
-  // 2. The payload is JSON text: {"checkout": {...}}.
-  let checkout;
-  try {
-    checkout = JSON.parse(event.payload).checkout;
-  } catch {
-    checkout = undefined;
-  }
-  if (!isObject(checkout)) throw invalidEvent('payload has no checkout');
+  // 2. The payload is JSON text: {"checkout": {...}}. The kit's parseEvent
+  //    reads it (throwing invalid-event when there is no checkout).
+  const { checkout } = parseEvent(event);
 
   // 3-4. The message text.
   const items = Array.isArray(checkout.items) ? checkout.items : [];
@@ -161,19 +157,7 @@ export function transform(event, configText) {
   // 5. A line in the delivery's log (the `level` enum is a string in JS).
   log('info', `formatted ${items.length} items for ${event.kind}`);
 
-  // 6. One POST with a JSON body; `auth` is left out (option none), since a
-  //    Discord webhook URL carries its own secret.
-  const body = JSON.stringify({ username: config.username ?? 'Kait', content });
-  return {
-    tag: 'send',
-    val: [
-      {
-        method: 'POST',
-        url: config.url,
-        headers: [['content-type', 'application/json']],
-        body: new TextEncoder().encode(body),
-        auth: undefined,
-      },
-    ],
-  };
+  // 6. One POST with a JSON body ({ tag: 'send', val: [request] }); `auth` is
+  //    left out (option none), since a Discord webhook URL carries its own secret.
+  return send(postJson(config.url, { username: config.username ?? 'Kait', content }));
 }

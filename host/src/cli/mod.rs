@@ -15,6 +15,7 @@ mod plugin;
 mod profile;
 mod remote;
 mod replay;
+mod scaffold;
 mod serve;
 mod shops;
 mod trigger;
@@ -42,6 +43,8 @@ enum Command {
     /// Run, inspect and check transformer plugins locally.
     #[command(subcommand)]
     Plugin(plugin::Command),
+    /// Print the plugin contract (wit/plugin.wit) that transformers implement.
+    Wit,
     /// Sample events in the event format.
     #[command(subcommand)]
     Events(events::Command),
@@ -87,6 +90,7 @@ pub fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Plugin(command) => plugin::run(command),
+        Command::Wit => scaffold::wit(),
         Command::Events(command) => events::run(command),
         Command::Serve(args) => serve::run(args),
         Command::AdminKey(command) => admin_key::run(command),

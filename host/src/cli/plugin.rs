@@ -46,6 +46,10 @@ pub enum Command {
     Withdraw(super::versions::Move),
     /// Run a version on a sample event on a running server; delivers nothing.
     DryRun(super::versions::DryRun),
+    /// Write a new plugin project (Rust, JavaScript or Python) into a new folder.
+    New(super::scaffold::New),
+    /// Build the plugin project in a folder (its build.sh) into transformer.wasm.
+    Build(super::scaffold::Build),
     /// Check a configuration with the plugin's validate-config.
     Check {
         #[command(flatten)]
@@ -70,6 +74,8 @@ pub fn run(command: Command) -> Result<()> {
         Command::Promote(args) => return super::versions::promote(args),
         Command::Withdraw(args) => return super::versions::withdraw(args),
         Command::DryRun(args) => return super::versions::dry_run(args),
+        Command::New(args) => return super::scaffold::new(args),
+        Command::Build(args) => return super::scaffold::build(args),
         local => local,
     };
     let runtime = Runtime::new(RuntimeConfig::default())?;
@@ -78,7 +84,9 @@ pub fn run(command: Command) -> Result<()> {
         | Command::Versions(_)
         | Command::Promote(_)
         | Command::Withdraw(_)
-        | Command::DryRun(_) => unreachable!("handled above"),
+        | Command::DryRun(_)
+        | Command::New(_)
+        | Command::Build(_) => unreachable!("handled above"),
         Command::Run {
             plugin,
             event,
