@@ -211,3 +211,17 @@ fn events_sample_prints_every_type() {
     let stderr = fails(&["events", "sample", "order.eaten"]);
     assert!(stderr.contains("order.paid"), "{stderr}");
 }
+
+#[test]
+fn events_sample_for_a_shop_is_fresh_each_time() {
+    let plain = ok_json(&["events", "sample", "order.shipped"]);
+    let first = ok_json(&["events", "sample", "order.shipped", "--shop", "acme"]);
+    let second = ok_json(&["events", "sample", "order.shipped", "--shop", "acme"]);
+    assert_eq!(first["shop"], "acme");
+    assert_eq!(first["type"], "order.shipped");
+    assert_eq!(first["data"], plain["data"], "the sample's data, unchanged");
+    assert_ne!(first["id"], plain["id"]);
+    assert_ne!(first["id"], second["id"], "never a duplicate");
+    let stderr = fails(&["events", "sample", "order.eaten", "--shop", "acme"]);
+    assert!(stderr.contains("order.paid"), "{stderr}");
+}

@@ -93,11 +93,30 @@ async fn upload_keeps_a_version_and_says_why_when_refused() {
             "acme",
             "--name",
             "mine",
+            "--json",
         ],
     ));
     let kept: Value = serde_json::from_str(&printed).unwrap();
     assert_eq!(kept["name"], "mine");
     assert_eq!(kept["latest"], true);
+    // Without --json: the version's line, its id first (the same bytes again
+    // are the same version).
+    let line = ok(kait(
+        &kait_server,
+        &key,
+        &[
+            "plugin",
+            "upload",
+            guests::KAIT_TEST_STATEFUL,
+            "--shop",
+            "acme",
+            "--name",
+            "mine",
+        ],
+    ));
+    let mut columns = line.trim().split('\t');
+    assert_eq!(columns.next(), kept["version"].as_str(), "{line}");
+    assert_eq!(columns.next(), Some("latest"), "{line}");
 
     let out = kait(
         &kait_server,

@@ -116,6 +116,7 @@ async fn new_build_run_upload_deliver(lang: &str, test: &[&str]) {
             "acme",
             "--name",
             "mine",
+            "--json",
         ])
         .env("KAIT_URL", &server.base)
         .env("KAIT_KEY", &key),

@@ -3,11 +3,9 @@
 //! of that type gets a new id and the shop's id; with `--webhook` it goes to that
 //! webhook alone (its test endpoint) and the delivery's outcome is printed.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use clap::Args;
 use serde_json::{Value, json};
-
-use kait::events;
 
 use super::remote::{Body, Remote, ShopArg};
 
@@ -30,13 +28,7 @@ pub struct Trigger {
 }
 
 pub fn run(args: Trigger) -> Result<()> {
-    let Some(sample) = events::sample(&args.kind) else {
-        bail!(
-            "unknown event type {:?}: use one of {}",
-            args.kind,
-            events::TYPES.join(", ")
-        );
-    };
+    let event = super::events::fresh(&args.kind, &args.shop.get()?)?;
     let shop = args.shop.get()?;
     let answer = match &args.webhook {
         Some(webhook) => {
@@ -45,10 +37,6 @@ pub fn run(args: Trigger) -> Result<()> {
             args.remote.call(reqwest::Method::POST, &path, body)?
         }
         None => {
-            let mut event: Value = serde_json::from_str(sample)?;
-            let id = format!("evt_trigger_{}", hex::encode(rand::random::<[u8; 8]>()));
-            event["id"] = id.into();
-            event["shop"] = shop.clone().into();
             let path = format!("/v1/shops/{shop}/events");
             args.remote
                 .call(reqwest::Method::POST, &path, Body::Json(event))?

@@ -1,12 +1,14 @@
 //! `kait plugin upload`: sends a component to a running server as a new version of
-//! a shop's plugin, and prints the version the server kept.
+//! a shop's plugin, and prints the version the server kept: its line as `kait
+//! plugin versions` prints it (the id first), or with `--json` the server's answer.
 
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Args;
 
-use super::remote::{Body, Remote, ShopArg};
+use super::remote::{Body, Common, ShopArg, segment};
+use super::versions::version_line;
 
 #[derive(Args)]
 pub struct Upload {
@@ -20,7 +22,7 @@ pub struct Upload {
     #[arg(long)]
     name: String,
     #[command(flatten)]
-    remote: Remote,
+    common: Common,
 }
 
 pub fn run(args: Upload) -> Result<()> {
@@ -28,10 +30,11 @@ pub fn run(args: Upload) -> Result<()> {
         .with_context(|| format!("cannot read {}", args.file.display()))?;
     let path = format!(
         "/v1/shops/{}/plugins/{}/versions",
-        args.shop.get()?,
-        args.name
+        segment(&args.shop.get()?),
+        segment(&args.name)
     );
     let kept = args
+        .common
         .remote
         .call(
             reqwest::Method::POST,
@@ -39,6 +42,10 @@ pub fn run(args: Upload) -> Result<()> {
             Body::Bytes("application/wasm", bytes),
         )
         .context("the upload was refused")?;
-    println!("{}", serde_json::to_string_pretty(&kept)?);
-    Ok(())
+    if args.common.json {
+        Common::print_json(&kept)
+    } else {
+        println!("{}", version_line(&kept));
+        Ok(())
+    }
 }

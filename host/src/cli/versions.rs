@@ -82,7 +82,7 @@ fn text(value: &Value) -> &str {
 }
 
 /// `VERSION  latest|withdrawn|-  uploaded  plugin's own version  description`.
-fn version_line(v: &Value) -> String {
+pub(super) fn version_line(v: &Value) -> String {
     let state = if v["latest"] == true {
         "latest"
     } else if v["withdrawn_at"].is_string() {

@@ -90,7 +90,9 @@ pub fn new(args: New) -> Result<()> {
         dir.display(),
         lang_name(args.lang)
     );
-    println!("next: cd {} && {test} && kait plugin build", dir.display());
+    // The build installs the project's tools and kit (npm, a venv), which its
+    // test needs too: build first.
+    println!("next: cd {} && kait plugin build && {test}", dir.display());
     Ok(())
 }
 
