@@ -9,7 +9,10 @@ use std::process::{Command, Output};
 
 use serde_json::{Value, json};
 
-use crate::server::{ApiCalls as _, Kait, Receiver, event};
+use reqwest::StatusCode;
+
+use crate::server::listener::Listener;
+use crate::server::{ApiCalls as _, Kait, event};
 
 const TEXT: &str = "order.paid · order 1262140 · RM 203.70";
 const CONFIG: &str = r#"{"url":"https://example.com/hook"}"#;
@@ -105,33 +108,44 @@ async fn new_build_run_upload_deliver(lang: &str, test: &[&str]) {
     assert!(report.to_string().contains(TEXT), "{report:#}");
 
     let server = Kait::start(&[("KAIT_PLUGIN_DEADLINE", "5s")]);
-    let mut receiver = Receiver::start().await;
     let key = server.shop("acme", "premium").await;
-    let uploaded = run(
-        kait(&[
-            "plugin",
-            "upload",
-            wasm.to_str().unwrap(),
-            "--shop",
-            "acme",
-            "--name",
-            "mine",
-            "--json",
-        ])
-        .env("KAIT_URL", &server.base)
-        .env("KAIT_KEY", &key),
-        "plugin upload",
-    );
-    let uploaded: Value = serde_json::from_str(&uploaded).unwrap();
+    let upload = || {
+        let uploaded = run(
+            kait(&[
+                "plugin",
+                "upload",
+                wasm.to_str().unwrap(),
+                "--shop",
+                "acme",
+                "--name",
+                "mine",
+                "--json",
+            ])
+            .env("KAIT_URL", &server.base)
+            .env("KAIT_KEY", &key),
+            "plugin upload",
+        );
+        serde_json::from_str::<Value>(&uploaded).unwrap()
+    };
+    let uploaded = upload();
     assert_eq!(uploaded["info"]["name"], "my-plugin", "{uploaded:#}");
-    let url = format!("{}/mine", receiver.url);
-    server
+
+    // Delivered to `kait listen`, which checks the webhook's signature.
+    let hook = server
         .webhook(
             "acme",
             &key,
-            json!({"name": "mine", "plugin": "mine@latest", "config": {"url": url}}),
+            json!({"name": "mine", "plugin": "mine@latest", "events": ["order.paid"],
+                   "config": {"url": "http://127.0.0.1:9/not-yet"}}),
         )
         .await;
+    let listener = Listener::start(&["--secret", hook["signing_secret"].as_str().unwrap()]);
+    let path = format!("/v1/shops/acme/webhooks/{}", hook["id"].as_str().unwrap());
+    let url = format!("{}/mine", listener.url);
+    let (status, _) = server
+        .patch(&path, &key, json!({"config": {"url": url}}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
     let (_, accepted) = server
         .event("acme", &key, &event("order.paid", "acme", "evt-scaffold"))
         .await;
@@ -140,9 +154,93 @@ async fn new_build_run_upload_deliver(lang: &str, test: &[&str]) {
         Some(1),
         "{accepted}"
     );
-    let got = receiver.next().await;
-    assert_eq!(got.path, "/mine");
-    assert_eq!(got.json(), json!({ "text": TEXT }));
+    let printed = listener.until("signature:").join("\n");
+    assert!(printed.contains("── POST /mine"), "{printed}");
+    assert!(printed.contains("signature: valid"), "{printed}");
+    let body = listener.until("}").join("\n");
+    assert!(body.contains(TEXT), "{body}");
+
+    if lang == "js" {
+        a_thrown_error_reaches_the_delivery_log(&dir, &server, &key, upload).await;
+    }
+}
+
+/// A JavaScript bug as an integrator makes one: `transform` throws an `Error`,
+/// which traps. The new version's attempt shows the exception's message in the
+/// delivery log, and `plugin run --delivery` reproduces it locally.
+async fn a_thrown_error_reaches_the_delivery_log(
+    dir: &std::path::Path,
+    server: &Kait,
+    key: &str,
+    upload: impl Fn() -> Value,
+) {
+    let source = dir.join("src/plugin.js");
+    let code = std::fs::read_to_string(&source).unwrap();
+    let head = "export function transform(event, configText, log = () => {}) {";
+    assert!(
+        code.contains(head),
+        "the template's transform moved: {code}"
+    );
+    let broken = code.replace(
+        head,
+        &format!("{head}\n  throw new Error(`boom in ${{event.kind}}`);"),
+    );
+    std::fs::write(&source, broken).unwrap();
+    run(
+        kait(&["plugin", "build", "--dir", dir.to_str().unwrap()]),
+        "plugin build (broken)",
+    );
+    let broken = upload();
+    let (_, accepted) = server
+        .event(
+            "acme",
+            key,
+            &event("order.paid", "acme", "evt-scaffold-boom"),
+        )
+        .await;
+    let id = accepted["deliveries"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let delivery = server
+        .delivery_until("acme", key, &id, |d: &Value| {
+            d["attempts"].as_u64() >= Some(1)
+        })
+        .await;
+    let attempt = &delivery["attempt_log"][0];
+    assert_eq!(
+        attempt["plugin"],
+        format!("mine@{}", broken["version"].as_str().unwrap())
+    );
+    assert_eq!(attempt["error_kind"], "plugin_trap", "{attempt:#}");
+    assert!(
+        attempt["error"]
+            .as_str()
+            .unwrap()
+            .contains("boom in order.paid"),
+        "the exception's message in the log: {attempt:#}"
+    );
+
+    let out = kait(&[
+        "plugin",
+        "run",
+        "--plugin",
+        dir.join("transformer.wasm").to_str().unwrap(),
+        "--delivery",
+        &id,
+        "--shop",
+        "acme",
+    ])
+    .env("KAIT_URL", &server.base)
+    .env("KAIT_KEY", key)
+    .output()
+    .unwrap();
+    assert!(
+        !out.status.success(),
+        "the replay fails as the delivery did"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("boom in order.paid"), "{stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod calls;
+pub mod listener;
 pub mod receiver;
 
 use std::io::{BufRead, BufReader};
