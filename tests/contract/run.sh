@@ -66,6 +66,9 @@ call /v1/shops/contract/events \
 
 # Hypothesis (under schemathesis) keeps its files here rather than in ./.hypothesis.
 export HYPOTHESIS_STORAGE_DIRECTORY="$PWD/target/contract/hypothesis"
+# One worker: with two threads, Hypothesis 6.170's cache of lambda sources once
+# raised a KeyError inside schemathesis (a Runtime Error, not a finding, in a CI run
+# on 2026-12-02); one thread cannot race it.
 started=$(date +%s)
 status=0
 "$KAIT_CONTRACT_VENV/bin/schemathesis" --config-file "$here/schemathesis.toml" --no-color \
@@ -75,7 +78,7 @@ status=0
   --max-examples "${KAIT_CONTRACT_EXAMPLES:-200}" \
   --seed "${KAIT_CONTRACT_SEED:-12}" \
   --generation-database none \
-  --workers 2 || status=$?
+  --workers 1 || status=$?
 echo "contract check (schemathesis $version): $(($(date +%s) - started)) s"
 if [[ $status -ne 0 ]]; then
   echo "--- kait serve's log ---" >&2
